@@ -1,0 +1,7 @@
+/**
+ * Permissions and shared types of the Vast.ai incident plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './permissions';
+export * from './types';

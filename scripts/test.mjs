@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/*
+ * `npm test`: every test of the repo, in two phases.
+ *   1. unit, component and package-level integration tests of every workspace
+ *      (backstage-cli repo test: Jest projects in parallel; PostgreSQL and SQLite both);
+ *   2. the cross-package suites in test/ (acceptance against the running backend and sandbox,
+ *      browser end-to-end in Debian's Chromium), one at a time since they share fixed ports.
+ * Fails when PostgreSQL was not really used by the database tests.
+ * Extra arguments go to phase 1's Jest (e.g. `npm test -- plugins/vastai-incident-backend`);
+ * `--skip-e2e` skips phase 2.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const skipE2e = args.includes('--skip-e2e');
+const jestArgs = args.filter(a => a !== '--skip-e2e');
+
+const env = {
+  ...process.env,
+  CI: 'true',
+  BACKSTAGE_TEST_DISABLE_DOCKER: '1',
+  BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:
+    process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
+    'postgresql://postgres@127.0.0.1:5432',
+  BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING:
+    process.env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING ?? 'redis://127.0.0.1:6379',
+};
+
+function canConnect(host, port) {
+  return new Promise(resolve => {
+    const socket = net.connect({ host, port, timeout: 3000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+if (!(await canConnect('127.0.0.1', 5432))) {
+  console.error('npm test: PostgreSQL is not reachable on 127.0.0.1:5432; the database tests need it (see .ci/run).');
+  process.exit(1);
+}
+
+const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vastai-test-'));
+
+function runJest(label, cwd, cliArgs) {
+  const outputFile = path.join(resultsDir, `${label}.json`);
+  console.log(`\n=== npm test: ${label} ===`);
+  const result = spawnSync(
+    'npx',
+    ['backstage-cli', ...cliArgs, '--json', `--outputFile=${outputFile}`],
+    { cwd, env, stdio: 'inherit' },
+  );
+  let report;
+  try {
+    report = JSON.parse(fs.readFileSync(outputFile, 'utf8'));
+  } catch {
+    report = undefined;
+  }
+  return { status: result.status ?? 1, report };
+}
+
+const phases = [];
+phases.push(runJest('packages', root, ['repo', 'test', ...jestArgs]));
+
+const e2eDir = path.join(root, 'test');
+if (!skipE2e && jestArgs.length === 0) {
+  phases.push(runJest('cross-package', e2eDir, ['package', 'test', '--runInBand']));
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let postgresPassed = 0;
+for (const { report } of phases) {
+  if (!report) continue;
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);
+  skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+  for (const suite of report.testResults ?? []) {
+    for (const t of suite.assertionResults ?? []) {
+      if (t.status === 'passed' && /POSTGRES/.test(t.fullName)) postgresPassed += 1;
+    }
+  }
+}
+
+let exitCode = phases.some(p => p.status !== 0 || !p.report) ? 1 : 0;
+if (jestArgs.length === 0 && postgresPassed === 0) {
+  console.error('npm test: no PostgreSQL test passed; PostgreSQL was skipped, which CI does not accept.');
+  exitCode = 1;
+}
+console.log(`\nPostgreSQL tests passed: ${postgresPassed}`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(exitCode);
