@@ -205,6 +205,11 @@ export interface MetricRangeResponse {
   /** The runbook threshold for this query, for a reference line, in the query's unit. */
   threshold?: number;
   unit: 'ratio' | 'per-minute' | 'seconds' | 'up';
+  /** Why `series` is empty or old: Prometheus not configured, failing, or answering garbage. */
+  reason?: string;
+  /** True when the series are the last known good answer, served because Prometheus failed. */
+  stale?: boolean;
+  ageSeconds?: number;
 }
 
 export interface LogsResponse {
@@ -212,4 +217,9 @@ export interface LogsResponse {
   /** True when the byte or line bound cut the answer short. */
   truncated: boolean;
   sinceMinutes: number;
+  /** Why there are no lines or only old ones: no deployment configured, Kubernetes failing. */
+  reason?: string;
+  /** True when the lines are the last known good answer, served because Kubernetes failed. */
+  stale?: boolean;
+  ageSeconds?: number;
 }

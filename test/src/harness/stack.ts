@@ -143,12 +143,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async guestToken() {
       if (token) return token;
-      const res = await fetch(`${BACKEND_URL}/api/auth/guest/refresh`, {
-        headers: { 'X-Requested-With': 'XMLHttpRequest' },
-      });
-      if (!res.ok) throw new Error(`guest sign-in failed: ${res.status}`);
-      const body = (await res.json()) as { backstageIdentity: { token: string } };
-      token = body.backstageIdentity.token;
+      // The guest's groups come from the catalog: on a fresh database the token carries them only
+      // once the catalog has ingested examples/org.yaml, so wait for the ownership claim.
+      const body = await eventually(
+        async () => {
+          const res = await fetch(`${BACKEND_URL}/api/auth/guest/refresh`, {
+            headers: { 'X-Requested-With': 'XMLHttpRequest' },
+          });
+          if (!res.ok) return undefined;
+          return (await res.json()) as {
+            backstageIdentity: { token: string; identity: { ownershipEntityRefs: string[] } };
+          };
+        },
+        b => !!b?.backstageIdentity.identity.ownershipEntityRefs.includes('group:default/vastai-oncall'),
+        { timeoutMs: 120_000, intervalMs: 1_000 },
+      );
+      token = body!.backstageIdentity.token;
       return token;
     },
     async stop() {

@@ -1,0 +1,2 @@
+export { VastaiOwnershipPolicy } from './VastaiOwnershipPolicy';
+export { permissionModuleVastaiOwnershipPolicy } from './policyModule';

@@ -1,0 +1,171 @@
+/*
+ * `npm run bench`: figures for the triage route, printed, not asserted.
+ *
+ *  1. fan-out: every upstream delayed by the same D; median cold triage latency / D
+ *     (goal <= 1.2: the probes run in parallel; the runbook by hand is sequential, about 4).
+ *  2. coalescing: 200 concurrent viewers of one entity, each refreshing; upstream calls per viewer
+ *     request (goal <= 0.02).
+ *  3. cached-hit throughput of the triage route next to the catalog's entity-by-name route in the
+ *     same run (goal >= 1.0x).
+ *  4. one upstream hanging: cold triage latency / the configured upstream deadline (goal <= 1.05).
+ *
+ * Every upstream sits behind a delaying, counting proxy on loopback (delayProxy.ts).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startDelayProxy, DelayProxy } from './delayProxy';
+import { getAsGuest, Stack, startStack } from '../harness/stack';
+
+const D = Number(process.env.BENCH_DELAY_MS ?? 200);
+const DEADLINE_MS = Number(process.env.BENCH_DEADLINE_MS ?? 1000);
+const CACHE_TTL_S = 3;
+const TRIAGE = '/api/vastai-incident/v1/entities/default/component/vastai-integration/triage';
+const CATALOG = '/api/catalog/entities/by-name/component/default/vastai-integration';
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function timed(stack: Stack, route: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await getAsGuest(stack, route);
+  if (res.status !== 200) throw new Error(`${route} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return performance.now() - t0;
+}
+
+/** Requests per second of `route` with `concurrency` loops for `seconds`. */
+async function throughput(stack: Stack, route: string, concurrency: number, seconds: number) {
+  const token = await stack.guestToken();
+  const until = Date.now() + seconds * 1000;
+  let done = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) {
+        const res = await fetch(`${stack.backendUrl}${route}`, {
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        await res.arrayBuffer();
+        if (res.ok) done += 1;
+        else failed += 1;
+      }
+    }),
+  );
+  return { rps: done / seconds, failed };
+}
+
+async function main() {
+  // The sandbox's default ports (packages/sandbox/README.md), each behind a proxy.
+  const proxies: Record<string, DelayProxy> = {
+    vast: await startDelayProxy('http://127.0.0.1:7101', D),
+    status: await startDelayProxy('http://127.0.0.1:7102', D),
+    health: await startDelayProxy('http://127.0.0.1:7103', D),
+    kube: await startDelayProxy('http://127.0.0.1:7105', D),
+    prometheus: await startDelayProxy('http://127.0.0.1:7190', D),
+  };
+  const all = Object.values(proxies);
+  const totalCount = () => all.reduce((n, p) => n + p.count(), 0);
+
+  const configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vastai-bench-')), 'bench.yaml');
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      vastaiIncident: {
+        cacheTtlSeconds: CACHE_TTL_S,
+        upstreamTimeoutMs: DEADLINE_MS,
+        vendor: {
+          apiBaseUrl: `${proxies.vast.url}/api/v0`,
+          probeMinIntervalSeconds: 1,
+          status: { type: 'statuspage', url: proxies.status.url },
+        },
+        prometheus: { baseUrl: proxies.prometheus.url, rateWindow: '1m' },
+        integrations: { 'vastai-integration': { healthUrl: `${proxies.health.url}/health` } },
+      },
+      kubernetes: {
+        serviceLocatorMethod: { type: 'multiTenant' },
+        clusterLocatorMethods: [
+          {
+            type: 'config',
+            clusters: [
+              {
+                name: 'sandbox',
+                url: proxies.kube.url,
+                authProvider: 'serviceAccount',
+                serviceAccountToken: 'sandbox-token',
+                skipTLSVerify: true,
+                skipMetricsLookup: true,
+              },
+            ],
+          },
+        ],
+      },
+    }),
+  );
+
+  const stack = await startStack({ scenario: 'healthy', extraConfig: [configFile] });
+  const out: string[] = [];
+  const print = (line: string) => {
+    out.push(line);
+    process.stdout.write(`${line}\n`);
+  };
+  try {
+    await timed(stack, TRIAGE); // warm the process (JIT, token, catalog)
+
+    // 1. fan-out
+    const cold: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      await sleep(CACHE_TTL_S * 1000 + 1100);
+      cold.push(await timed(stack, TRIAGE));
+    }
+    const m = median(cold);
+    print(`1. fan-out: D=${D} ms, median cold triage ${m.toFixed(0)} ms -> latency/D = ${(m / D).toFixed(2)} (goal <= 1.2)`);
+
+    // 2. 200 concurrent viewers, 5 refreshes each, one second apart
+    for (const p of all) p.setDelay(20);
+    await sleep(CACHE_TTL_S * 1000 + 1100);
+    for (const p of all) p.reset();
+    let requests = 0;
+    await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        for (let r = 0; r < 5; r++) {
+          await timed(stack, TRIAGE);
+          requests += 1;
+          await sleep(1000);
+        }
+      }),
+    );
+    const calls = totalCount();
+    print(`2. coalescing: 200 viewers x 5 refreshes = ${requests} requests, ${calls} upstream calls -> ${(calls / requests).toFixed(4)} per viewer request (goal <= 0.02)`);
+
+    // 3. cached-hit throughput next to the catalog's own route
+    for (const p of all) p.setDelay(0);
+    await timed(stack, TRIAGE);
+    const catalog = await throughput(stack, CATALOG, 16, 5);
+    const triage = await throughput(stack, TRIAGE, 16, 5);
+    print(`3. throughput: triage (cached) ${triage.rps.toFixed(0)} req/s, catalog by-name ${catalog.rps.toFixed(0)} req/s -> ${(triage.rps / catalog.rps).toFixed(2)}x (goal >= 1.0x); failures ${triage.failed + catalog.failed}`);
+
+    // 4. one upstream hanging
+    proxies.status.setHang(true);
+    const hung: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await sleep(CACHE_TTL_S * 1000 + 1100);
+      hung.push(await timed(stack, TRIAGE));
+    }
+    const h = median(hung);
+    print(`4. one upstream hanging: median triage ${h.toFixed(0)} ms with deadline ${DEADLINE_MS} ms -> ${(h / DEADLINE_MS).toFixed(2)} (goal <= 1.05)`);
+    proxies.status.setHang(false);
+  } finally {
+    await stack.stop();
+    for (const p of all) await p.close();
+  }
+  fs.mkdirSync(path.resolve(__dirname, '../../artifacts'), { recursive: true });
+  fs.writeFileSync(path.resolve(__dirname, '../../artifacts/bench.txt'), `${out.join('\n')}\n`);
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});
