@@ -1,0 +1,90 @@
+/**
+ * Configuration of the Vast.ai incident backend plugin. Clusters are not configured here: an
+ * integration names a cluster of the Kubernetes plugin's own config
+ * (`kubernetes.clusterLocatorMethods[].clusters[]`, type `config`).
+ */
+export interface Config {
+  vastaiIncident?: {
+    /** Whether remediation actions may change anything (false: dry runs only). Default false. */
+    actionsEnabled?: boolean;
+    /** How long probe results are shared between viewers, in seconds. Default 15. */
+    cacheTtlSeconds?: number;
+    /** Deadline of every single upstream call, in milliseconds. Default 3000. */
+    upstreamTimeoutMs?: number;
+    /**
+     * Deadline of a whole triage (all probes in parallel), in milliseconds.
+     * Default: twice `upstreamTimeoutMs` plus 500.
+     */
+    triageTimeoutMs?: number;
+    /** Largest upstream answer read, in bytes. Default 1048576 (1 MiB). */
+    maxResponseBytes?: number;
+    /** How long a last known good value may be served as stale, in seconds. Default 3600. */
+    staleMaxAgeSeconds?: number;
+
+    vendor?: {
+      /** Vast.ai REST base, e.g. https://console.vast.ai/api/v0 (paths end with a slash). */
+      apiBaseUrl?: string;
+      /**
+       * The operator's Vast.ai API key: used for the product's own probe and for key rotation,
+       * never the integration's key.
+       * @visibility secret
+       */
+      operatorApiKey?: string;
+      /** Minimum interval between the product's own vendor API probes, in seconds. Default 30. */
+      probeMinIntervalSeconds?: number;
+      status?: {
+        /** The status page format. `none`: no status source (the signal stays unknown). */
+        type?: 'statuspage' | 'none';
+        /** The page's base URL (…/api/v2/summary.json is appended) or the JSON URL itself. */
+        url?: string;
+      };
+    };
+
+    prometheus?: {
+      /** Prometheus HTTP API base, e.g. http://prometheus:9090 */
+      baseUrl: string;
+      /** Range of rate() windows, a PromQL duration. Default 5m. */
+      rateWindow?: string;
+    };
+
+    /** SSRF guard for integration health URLs. */
+    ssrf?: {
+      /**
+       * Hosts (names or IP literals) allowed even though they are link-local or cloud metadata
+       * addresses, which are refused otherwise.
+       */
+      allowedHosts?: string[];
+    };
+
+    /** The integrations, keyed by the value of the entity annotation `vast.ai/integration`. */
+    integrations?: {
+      [name: string]: {
+        /** Display name. */
+        title?: string;
+        /** The service's health endpoint (JSON). */
+        healthUrl?: string;
+        /** The Prometheus `job` label of the service's scrape target. */
+        prometheusJob?: string;
+        kubernetes?: {
+          /** A cluster name from kubernetes.clusterLocatorMethods[].clusters[]. */
+          cluster: string;
+          namespace: string;
+          deployment: string;
+          /** The container whose env and logs matter. Default: the first container. */
+          container?: string;
+          /** The Secret holding the service's Vast.ai key, and its key name. */
+          secretName?: string;
+          secretKey?: string;
+        };
+        /** Triage thresholds for this integration; defaults from the runbook. */
+        thresholds?: {
+          vendor5xxPerMinute?: number;
+          authErrorsPerMinute?: number;
+          rateLimitedPerMinute?: number;
+          p99LatencySeconds?: number;
+          errorRatio?: number;
+        };
+      };
+    };
+  };
+}

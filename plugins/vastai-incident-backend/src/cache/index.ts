@@ -1,0 +1,2 @@
+export { SharedReads } from './sharedReads';
+export type { SharedReadsOptions, SharedValue } from './sharedReads';

@@ -1,0 +1,258 @@
+import type { Config } from '@backstage/config';
+import { DEFAULT_TRIAGE_THRESHOLDS, type TriageThresholds } from '../triage';
+
+export interface ClusterConfig {
+  name: string;
+  url: string;
+  serviceAccountToken?: string;
+  skipTLSVerify: boolean;
+  caData?: string;
+}
+
+export interface IntegrationKubernetesConfig {
+  cluster: string;
+  namespace: string;
+  deployment: string;
+  container?: string;
+  secretName?: string;
+  secretKey?: string;
+}
+
+export interface IntegrationConfig {
+  name: string;
+  title: string;
+  healthUrl?: string;
+  prometheusJob?: string;
+  kubernetes?: IntegrationKubernetesConfig;
+  thresholds: TriageThresholds;
+}
+
+export interface VastaiIncidentConfig {
+  actionsEnabled: boolean;
+  cacheTtlMs: number;
+  upstreamTimeoutMs: number;
+  triageTimeoutMs: number;
+  maxResponseBytes: number;
+  staleMaxAgeMs: number;
+  vendor: {
+    apiBaseUrl?: string;
+    operatorApiKey?: string;
+    probeMinIntervalMs: number;
+    status: { type: 'statuspage' | 'none'; url?: string };
+  };
+  prometheus?: { baseUrl: string; rateWindow: string };
+  ssrfAllowedHosts: string[];
+  integrations: Map<string, IntegrationConfig>;
+  /** Clusters of the Kubernetes plugin's config, by name. */
+  clusters: Map<string, ClusterConfig>;
+}
+
+/** A PromQL duration such as 30s, 5m, 1h30m. */
+export const PROMQL_DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+
+/** Names usable as Kubernetes object names (RFC 1123), so config cannot smuggle paths. */
+const KUBE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+function configError(key: string, message: string): Error {
+  return new Error(`Invalid config at vastaiIncident.${key}: ${message}`);
+}
+
+function checkUrl(key: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw configError(key, 'not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw configError(key, 'must be an http(s) URL');
+  }
+  if (url.username || url.password) {
+    throw configError(key, 'credentials in URLs are not allowed');
+  }
+  return value;
+}
+
+function positive(
+  key: string,
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw configError(key, 'must be a positive number');
+  }
+  return value;
+}
+
+function readClusters(root: Config): Map<string, ClusterConfig> {
+  const clusters = new Map<string, ClusterConfig>();
+  const methods =
+    root.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
+  for (const method of methods) {
+    if (method.getOptionalString('type') !== 'config') continue;
+    for (const cluster of method.getOptionalConfigArray('clusters') ?? []) {
+      const name = cluster.getString('name');
+      clusters.set(name, {
+        name,
+        url: cluster.getString('url'),
+        serviceAccountToken: cluster.getOptionalString('serviceAccountToken'),
+        skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
+        caData: cluster.getOptionalString('caData'),
+      });
+    }
+  }
+  return clusters;
+}
+
+function readThresholds(
+  config: Config | undefined,
+  key: string,
+): TriageThresholds {
+  const thresholds: TriageThresholds = { ...DEFAULT_TRIAGE_THRESHOLDS };
+  if (!config) return thresholds;
+  for (const name of Object.keys(DEFAULT_TRIAGE_THRESHOLDS) as Array<
+    keyof TriageThresholds
+  >) {
+    const value = config.getOptionalNumber(name);
+    if (value !== undefined) {
+      if (!Number.isFinite(value) || value < 0) {
+        throw configError(`${key}.${name}`, 'must be a non-negative number');
+      }
+      thresholds[name] = value;
+    }
+  }
+  return thresholds;
+}
+
+/** Reads and validates the `vastaiIncident` block; throws at startup on a broken config. */
+export function readVastaiIncidentConfig(root: Config): VastaiIncidentConfig {
+  const c = root.getOptionalConfig('vastaiIncident');
+  const upstreamTimeoutMs = positive(
+    'upstreamTimeoutMs',
+    c?.getOptionalNumber('upstreamTimeoutMs'),
+    3000,
+  );
+  const clusters = readClusters(root);
+
+  const statusType = c?.getOptionalString('vendor.status.type') ?? 'statuspage';
+  if (statusType !== 'statuspage' && statusType !== 'none') {
+    throw configError('vendor.status.type', `unsupported type "${statusType}"`);
+  }
+  const statusUrl = checkUrl(
+    'vendor.status.url',
+    c?.getOptionalString('vendor.status.url'),
+  );
+
+  let prometheus: VastaiIncidentConfig['prometheus'];
+  const promConfig = c?.getOptionalConfig('prometheus');
+  if (promConfig) {
+    const rateWindow = promConfig.getOptionalString('rateWindow') ?? '5m';
+    if (!PROMQL_DURATION.test(rateWindow)) {
+      throw configError(
+        'prometheus.rateWindow',
+        `"${rateWindow}" is not a PromQL duration`,
+      );
+    }
+    prometheus = {
+      baseUrl: checkUrl('prometheus.baseUrl', promConfig.getString('baseUrl'))!,
+      rateWindow,
+    };
+  }
+
+  const integrations = new Map<string, IntegrationConfig>();
+  const integrationsConfig = c?.getOptionalConfig('integrations');
+  for (const name of integrationsConfig?.keys() ?? []) {
+    const ic = integrationsConfig!.getConfig(name);
+    const key = `integrations.${name}`;
+    const kc = ic.getOptionalConfig('kubernetes');
+    let kubernetes: IntegrationKubernetesConfig | undefined;
+    if (kc) {
+      kubernetes = {
+        cluster: kc.getString('cluster'),
+        namespace: kc.getString('namespace'),
+        deployment: kc.getString('deployment'),
+        container: kc.getOptionalString('container'),
+        secretName: kc.getOptionalString('secretName'),
+        secretKey: kc.getOptionalString('secretKey'),
+      };
+      if (!clusters.has(kubernetes.cluster)) {
+        throw configError(
+          `${key}.kubernetes.cluster`,
+          `no cluster "${kubernetes.cluster}" in kubernetes.clusterLocatorMethods (type config)`,
+        );
+      }
+      for (const field of [
+        'namespace',
+        'deployment',
+        'container',
+        'secretName',
+      ] as const) {
+        const value = kubernetes[field];
+        if (value !== undefined && !KUBE_NAME.test(value)) {
+          throw configError(
+            `${key}.kubernetes.${field}`,
+            'not a valid Kubernetes name',
+          );
+        }
+      }
+    }
+    integrations.set(name, {
+      name,
+      title: ic.getOptionalString('title') ?? name,
+      healthUrl: checkUrl(
+        `${key}.healthUrl`,
+        ic.getOptionalString('healthUrl'),
+      ),
+      prometheusJob: ic.getOptionalString('prometheusJob'),
+      kubernetes,
+      thresholds: readThresholds(
+        ic.getOptionalConfig('thresholds'),
+        `${key}.thresholds`,
+      ),
+    });
+  }
+
+  return {
+    actionsEnabled: c?.getOptionalBoolean('actionsEnabled') ?? false,
+    cacheTtlMs:
+      positive('cacheTtlSeconds', c?.getOptionalNumber('cacheTtlSeconds'), 15) *
+      1000,
+    upstreamTimeoutMs,
+    triageTimeoutMs: positive(
+      'triageTimeoutMs',
+      c?.getOptionalNumber('triageTimeoutMs'),
+      upstreamTimeoutMs * 2 + 500,
+    ),
+    maxResponseBytes: positive(
+      'maxResponseBytes',
+      c?.getOptionalNumber('maxResponseBytes'),
+      1024 * 1024,
+    ),
+    staleMaxAgeMs:
+      positive(
+        'staleMaxAgeSeconds',
+        c?.getOptionalNumber('staleMaxAgeSeconds'),
+        3600,
+      ) * 1000,
+    vendor: {
+      apiBaseUrl: checkUrl(
+        'vendor.apiBaseUrl',
+        c?.getOptionalString('vendor.apiBaseUrl'),
+      ),
+      operatorApiKey: c?.getOptionalString('vendor.operatorApiKey'),
+      probeMinIntervalMs:
+        positive(
+          'vendor.probeMinIntervalSeconds',
+          c?.getOptionalNumber('vendor.probeMinIntervalSeconds'),
+          30,
+        ) * 1000,
+      status: { type: statusType, url: statusUrl },
+    },
+    prometheus,
+    ssrfAllowedHosts: c?.getOptionalStringArray('ssrf.allowedHosts') ?? [],
+    integrations,
+    clusters,
+  };
+}

@@ -1,0 +1,147 @@
+import {
+  closedPort,
+  LocalServer,
+  sendJson,
+  startLocalServer,
+} from '../testing/localServer';
+import { nodeHttpClient } from '../upstream';
+import { createVendorApiProbe } from './vendorApi';
+
+const KEY = 'operator-key-canary-7f3a9c';
+
+describe('vendor API probe', () => {
+  let mode = 'ok';
+  let server: LocalServer;
+  beforeAll(async () => {
+    server = await startLocalServer((req, res) => {
+      if (req.url !== '/api/v0/users/current/') {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      const auth = req.headers.authorization;
+      switch (mode) {
+        case 'ok':
+          if (auth !== `Bearer ${KEY}`) {
+            sendJson(res, 401, { msg: 'Invalid user key' });
+            return;
+          }
+          sendJson(res, 200, {
+            id: 1,
+            username: 'ops',
+            api_key: KEY,
+            msg: `your key ${KEY}`,
+          });
+          return;
+        case '401':
+          sendJson(res, 401, {
+            success: false,
+            error: 'invalid_user_key',
+            msg: 'Invalid user key',
+          });
+          return;
+        case '404-invalid':
+          sendJson(res, 404, { detail: 'Invalid user key' });
+          return;
+        case '429':
+          res.writeHead(429, { 'content-type': 'text/plain' });
+          res.end('API requests too frequent endpoint threshold=2');
+          return;
+        case '503':
+          sendJson(res, 503, { message: 'Service Unavailable' });
+          return;
+        case 'echo-key':
+          sendJson(res, 500, { error: `failed for key ${KEY}` });
+          return;
+        case 'hang':
+          return;
+        default:
+          throw new Error(mode);
+      }
+    });
+  });
+  afterAll(() => server.close());
+
+  const make = (minIntervalMs = 0, baseUrl = `${server.url}/api/v0`) =>
+    createVendorApiProbe({
+      baseUrl,
+      operatorApiKey: KEY,
+      http: nodeHttpClient,
+      timeoutMs: 300,
+      maxBytes: 10_000,
+      minIntervalMs,
+    });
+
+  it('classifies 2xx as ok and drops the api_key from the answer', async () => {
+    mode = 'ok';
+    const signal = await make()();
+    expect(signal.state).toBe('ok');
+    expect(signal.value?.outcome).toBe('ok');
+    expect(JSON.stringify(signal)).not.toContain(KEY);
+    expect(server.requests.at(-1)?.url).not.toContain('api_key');
+  });
+
+  it.each([
+    ['401', 'auth-failure', 'failing'],
+    ['404-invalid', 'auth-failure', 'failing'],
+    ['429', 'rate-limited', 'degraded'],
+    ['503', 'vendor-error', 'failing'],
+  ])('classifies %s', async (m, outcome, state) => {
+    mode = m;
+    const signal = await make()();
+    expect(signal.value?.outcome).toBe(outcome);
+    expect(signal.state).toBe(state);
+  });
+
+  it('keeps the key out of echoed error messages', async () => {
+    mode = 'echo-key';
+    const signal = await make()();
+    expect(signal.value?.outcome).toBe('vendor-error');
+    expect(JSON.stringify(signal)).not.toContain(KEY);
+  });
+
+  it('reports an unreachable or hanging vendor as unknown with outcome unreachable', async () => {
+    const port = await closedPort();
+    const refused = await make(0, `http://127.0.0.1:${port}/api/v0`)();
+    expect(refused.state).toBe('unknown');
+    expect(refused.value?.outcome).toBe('unreachable');
+    mode = 'hang';
+    const hung = await make()();
+    expect(hung.state).toBe('unknown');
+    expect(hung.summary).toMatch(/within 300 ms/);
+  });
+
+  it('makes at most one call per interval, whoever asks', async () => {
+    mode = 'ok';
+    const probe = make(60_000);
+    const before = server.requests.length;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => probe()),
+    );
+    await probe();
+    expect(server.requests.length - before).toBe(1);
+    expect(results.every(r => r.state === 'ok')).toBe(true);
+  });
+
+  it('backs off after a 429', async () => {
+    mode = '429';
+    let now = 0;
+    const probe = createVendorApiProbe({
+      baseUrl: `${server.url}/api/v0`,
+      operatorApiKey: KEY,
+      http: nodeHttpClient,
+      timeoutMs: 300,
+      maxBytes: 10_000,
+      minIntervalMs: 1000,
+      now: () => now,
+    });
+    const before = server.requests.length;
+    await probe();
+    now = 1500; // past the base interval, inside the doubled one
+    await probe();
+    expect(server.requests.length - before).toBe(1);
+    now = 2500;
+    await probe();
+    expect(server.requests.length - before).toBe(2);
+  });
+});

@@ -1,0 +1,1 @@
+export { redactText, createRedactor, REDACTED } from './redact';

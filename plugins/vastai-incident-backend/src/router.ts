@@ -1,0 +1,148 @@
+import type {
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  METRIC_QUERY_IDS,
+  METRIC_RANGES,
+  VASTAI_INTEGRATION_ANNOTATION,
+  vastaiIncidentReadPermission,
+} from '@internal/plugin-vastai-incident-common';
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { buildTriageReport, SignalService } from './service';
+
+export interface RouterOptions {
+  logger: LoggerService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  signals: SignalService;
+}
+
+// Entity ref parts as the catalog allows them (letters, digits, - _ .), so nothing else reaches
+// the catalog or a cache key.
+const refPart = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'must be letters, digits, ".", "_" or "-"',
+  );
+
+const entityParams = z.object({
+  namespace: refPart,
+  kind: refPart,
+  name: refPart,
+});
+const metricParams = z.object({ queryId: z.enum(METRIC_QUERY_IDS) });
+const metricQuery = z
+  .object({ range: z.enum(METRIC_RANGES).default('1h') })
+  .strict();
+const logsQuery = z
+  .object({ sinceMinutes: z.coerce.number().int().min(1).max(60).default(5) })
+  .strict();
+const noQuery = z.object({}).strict();
+
+function parse<T>(
+  schema: z.ZodType<T, any, any>,
+  input: unknown,
+  what: string,
+): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const detail = result.error.issues
+      .map(issue => `${issue.path.join('.') || what}: ${issue.message}`)
+      .join('; ');
+    throw new InputError(`Invalid ${what}: ${detail}`);
+  }
+  return result.data;
+}
+
+/** The plugin's HTTP API; every route reads one entity's integration for a signed-in user. */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { httpAuth, permissions, catalog, signals } = options;
+  const router = Router();
+  router.use(express.json());
+
+  /** Validates, authenticates, authorizes, then finds the entity's integration (or 404). */
+  async function resolve(req: Request) {
+    const params = parse(entityParams, req.params, 'entity reference');
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const entityRef = stringifyEntityRef({
+      kind: params.kind.toLocaleLowerCase('en-US'),
+      namespace: params.namespace.toLocaleLowerCase('en-US'),
+      name: params.name,
+    });
+    const [decision] = await permissions.authorize(
+      [{ permission: vastaiIncidentReadPermission, resourceRef: entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        'Not allowed to read the Vast.ai incident data of this entity',
+      );
+    }
+    const entity = await catalog.getEntityByRef(entityRef, { credentials });
+    if (!entity) throw new NotFoundError(`No entity ${entityRef}`);
+    const integrationName =
+      entity.metadata.annotations?.[VASTAI_INTEGRATION_ANNOTATION];
+    if (!integrationName) {
+      throw new NotFoundError(
+        `${entityRef} has no ${VASTAI_INTEGRATION_ANNOTATION} annotation`,
+      );
+    }
+    const integration = signals.integration(integrationName);
+    if (!integration) {
+      throw new NotFoundError(
+        `${entityRef} names integration "${integrationName.slice(
+          0,
+          100,
+        )}", which is not configured`,
+      );
+    }
+    return { entityRef, integration };
+  }
+
+  const base = '/v1/entities/:namespace/:kind/:name';
+
+  router.get(`${base}/triage`, async (req, res) => {
+    parse(noQuery, req.query, 'query');
+    const { entityRef, integration } = await resolve(req);
+    res.json(await buildTriageReport(signals, entityRef, integration));
+  });
+
+  router.get(`${base}/metrics/:queryId`, async (req, res) => {
+    const { queryId } = parse(
+      metricParams,
+      { queryId: req.params.queryId },
+      'query id',
+    );
+    const { range } = parse(metricQuery, req.query, 'query');
+    const { integration } = await resolve(req);
+    res.json(await signals.metricRange(integration, queryId, range));
+  });
+
+  router.get(`${base}/pods`, async (req, res) => {
+    parse(noQuery, req.query, 'query');
+    const { integration } = await resolve(req);
+    res.json(await signals.pods(integration));
+  });
+
+  router.get(`${base}/logs`, async (req, res) => {
+    const { sinceMinutes } = parse(logsQuery, req.query, 'query');
+    const { integration } = await resolve(req);
+    res.json(await signals.logs(integration, sinceMinutes));
+  });
+
+  return router;
+}

@@ -1,0 +1,7 @@
+export { nodeHttpClient } from './httpClient';
+export type { HttpClient, HttpRequest, HttpResponse } from './httpClient';
+export { UpstreamError, describeUpstreamError } from './errors';
+export type { UpstreamFailureKind } from './errors';
+export { retryRead, isTransientFailure } from './retry';
+export type { RetryOptions } from './retry';
+export { SsrfGuard, isForbiddenAddress } from './ssrf';
