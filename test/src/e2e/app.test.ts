@@ -3,7 +3,7 @@
  * Debian's Chromium clicking through it as the guest user.
  */
 import { Page } from 'playwright-core';
-import { Stack, startStack } from '../harness/stack';
+import { eventually, getAsGuest, Stack, startStack } from '../harness/stack';
 import { Browser, launchBrowser, screenshot } from './browser';
 
 jest.setTimeout(180_000);
@@ -40,6 +40,18 @@ describe('the Vast.ai incident tab in a browser', () => {
 
   beforeAll(async () => {
     stack = await startStack({ app: true, scenario: SCENARIO });
+    // A fresh backend ingests the demo catalog in the background: wait for the two entities.
+    for (const name of ['vastai-integration', 'billing-api']) {
+      await eventually(
+        () =>
+          getAsGuest(
+            stack,
+            `/api/catalog/entities/by-name/component/default/${name}`,
+          ),
+        res => res.status === 200,
+        { timeoutMs: 240_000 },
+      );
+    }
     browser = await launchBrowser();
     await signInAsGuest(browser.page, stack.appUrl);
   }, 900_000);
@@ -67,7 +79,8 @@ describe('the Vast.ai incident tab in a browser', () => {
       .getByText('Vast.ai status', { exact: true })
       .first()
       .waitFor({ timeout: 60_000 });
-    await page.getByText('Pods', { exact: true }).first().waitFor();
+    // Wait for the cards' data, not only their frames.
+    await page.getByText('Status page', { exact: true }).first().waitFor();
     await screenshot(page, 'e2e-overview-cards');
 
     await page

@@ -6,7 +6,12 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSandbox } from '@internal/vastai-sandbox';
+import {
+  DEFAULT_BASE_PORT,
+  portsFromBase,
+  ScenarioName,
+  startSandbox,
+} from '@internal/vastai-sandbox';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const BACKEND_URL = 'http://localhost:7007';
@@ -84,7 +89,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await assertPortFree(7007);
   if (opts.app) ensureAppBuilt();
 
-  const sandbox = await startSandbox({ scenario: opts.scenario ?? 'healthy' });
+  // The default ports: app-config.yaml points the backend at them.
+  const sandbox = await startSandbox({
+    scenario: (opts.scenario ?? 'healthy') as ScenarioName,
+    ports: portsFromBase(DEFAULT_BASE_PORT),
+    prometheus: 'required',
+  });
 
   const configs = [
     path.join(REPO_ROOT, 'app-config.yaml'),

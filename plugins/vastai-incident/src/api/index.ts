@@ -1,0 +1,3 @@
+export { vastaiIncidentApiRef } from './VastaiIncidentApi';
+export type { VastaiIncidentApi, PodsResponse } from './VastaiIncidentApi';
+export { VastaiIncidentClient } from './VastaiIncidentClient';

@@ -1,0 +1,2 @@
+export { VastaiIncidentContent } from './VastaiIncidentContent';
+export type { VastaiIncidentContentProps } from './VastaiIncidentContent';
