@@ -13,7 +13,7 @@ export interface Config {
     upstreamTimeoutMs?: number;
     /**
      * Deadline of a whole triage (all probes in parallel), in milliseconds.
-     * Default: twice `upstreamTimeoutMs` plus 500.
+     * Default: `upstreamTimeoutMs` (the probes run in parallel, so one deadline bounds them all).
      */
     triageTimeoutMs?: number;
     /** Largest upstream answer read, in bytes. Default 1048576 (1 MiB). */

@@ -59,6 +59,7 @@ export const vastaiIncidentPlugin = createBackendPlugin({
             permissions,
             catalog,
             signals,
+            entityLookupTtlMs: Math.min(settings.cacheTtlMs, 5000),
           }),
         );
         logger.info(

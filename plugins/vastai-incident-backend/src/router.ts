@@ -17,6 +17,7 @@ import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { buildTriageReport, SignalService } from './service';
+import { EntityLookup } from './service/entityLookup';
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -24,6 +25,8 @@ export interface RouterOptions {
   permissions: PermissionsService;
   catalog: CatalogService;
   signals: SignalService;
+  /** How long an entity's annotation is remembered per user (default 5 s; 0 = every request). */
+  entityLookupTtlMs?: number;
 }
 
 // Entity ref parts as the catalog allows them (letters, digits, - _ .), so nothing else reaches
@@ -71,6 +74,7 @@ export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
   const { httpAuth, permissions, catalog, signals } = options;
+  const entities = new EntityLookup(catalog, options.entityLookupTtlMs ?? 5000);
   const router = Router();
   router.use(express.json());
 
@@ -83,6 +87,9 @@ export async function createRouter(
       namespace: params.namespace.toLocaleLowerCase('en-US'),
       name: params.name,
     });
+    // Both reads at once; nothing of the entity is used before the decision allows it.
+    const entityRead = entities.lookup(entityRef, credentials);
+    entityRead.catch(() => undefined);
     const [decision] = await permissions.authorize(
       [{ permission: vastaiIncidentReadPermission, resourceRef: entityRef }],
       { credentials },
@@ -92,10 +99,8 @@ export async function createRouter(
         'Not allowed to read the Vast.ai incident data of this entity',
       );
     }
-    const entity = await catalog.getEntityByRef(entityRef, { credentials });
-    if (!entity) throw new NotFoundError(`No entity ${entityRef}`);
-    const integrationName =
-      entity.metadata.annotations?.[VASTAI_INTEGRATION_ANNOTATION];
+    const { found, integrationName } = await entityRead;
+    if (!found) throw new NotFoundError(`No entity ${entityRef}`);
     if (!integrationName) {
       throw new NotFoundError(
         `${entityRef} has no ${VASTAI_INTEGRATION_ANNOTATION} annotation`,

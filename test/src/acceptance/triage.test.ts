@@ -50,7 +50,7 @@ describe('triage through the running backend and sandbox', () => {
   });
 
   it.each(EXPECTED)(
-    'scenario %s -> %o',
+    'scenario %s -> %j',
     async (scenario, expected) => {
       await stack.setScenario(scenario);
       const report = await eventually(

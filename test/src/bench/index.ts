@@ -17,27 +17,45 @@ import path from 'node:path';
 import { startDelayProxy, DelayProxy } from './delayProxy';
 import { getAsGuest, Stack, startStack } from '../harness/stack';
 
-const D = Number(process.env.BENCH_DELAY_MS ?? 200);
+// Step 1 runs at each delay; a fixed per-call overhead (proxy hop, route, permission check)
+// weighs less at larger D, so both figures are printed.
+const DELAYS = (process.env.BENCH_DELAYS_MS ?? '200,500')
+  .split(',')
+  .map(Number);
+const D = DELAYS[0];
 const DEADLINE_MS = Number(process.env.BENCH_DEADLINE_MS ?? 1000);
-const CACHE_TTL_S = 3;
-const TRIAGE = '/api/vastai-incident/v1/entities/default/component/vastai-integration/triage';
-const CATALOG = '/api/catalog/entities/by-name/component/default/vastai-integration';
+// The embedded default (app-config.yaml): what a viewer of the demo gets.
+const CACHE_TTL_S = 10;
+const TRIAGE =
+  '/api/vastai-incident/v1/entities/default/component/vastai-integration/triage';
+const CATALOG =
+  '/api/catalog/entities/by-name/component/default/vastai-integration';
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return s.length % 2
+    ? s[(s.length - 1) / 2]
+    : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 async function timed(stack: Stack, route: string): Promise<number> {
   const t0 = performance.now();
   const res = await getAsGuest(stack, route);
-  if (res.status !== 200) throw new Error(`${route} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(
+      `${route} answered ${res.status}: ${JSON.stringify(res.body)}`,
+    );
   return performance.now() - t0;
 }
 
 /** Requests per second of `route` with `concurrency` loops for `seconds`. */
-async function throughput(stack: Stack, route: string, concurrency: number, seconds: number) {
+async function throughput(
+  stack: Stack,
+  route: string,
+  concurrency: number,
+  seconds: number,
+) {
   const token = await stack.guestToken();
   const until = Date.now() + seconds * 1000;
   let done = 0;
@@ -69,7 +87,10 @@ async function main() {
   const all = Object.values(proxies);
   const totalCount = () => all.reduce((n, p) => n + p.count(), 0);
 
-  const configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vastai-bench-')), 'bench.yaml');
+  const configFile = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), 'vastai-bench-')),
+    'bench.yaml',
+  );
   fs.writeFileSync(
     configFile,
     JSON.stringify({
@@ -82,7 +103,9 @@ async function main() {
           status: { type: 'statuspage', url: proxies.status.url },
         },
         prometheus: { baseUrl: proxies.prometheus.url, rateWindow: '1m' },
-        integrations: { 'vastai-integration': { healthUrl: `${proxies.health.url}/health` } },
+        integrations: {
+          'vastai-integration': { healthUrl: `${proxies.health.url}/health` },
+        },
       },
       kubernetes: {
         serviceLocatorMethod: { type: 'multiTenant' },
@@ -105,7 +128,10 @@ async function main() {
     }),
   );
 
-  const stack = await startStack({ scenario: 'healthy', extraConfig: [configFile] });
+  const stack = await startStack({
+    scenario: 'healthy',
+    extraConfig: [configFile],
+  });
   const out: string[] = [];
   const print = (line: string) => {
     out.push(line);
@@ -115,13 +141,33 @@ async function main() {
     await timed(stack, TRIAGE); // warm the process (JIT, token, catalog)
 
     // 1. fan-out
-    const cold: number[] = [];
-    for (let i = 0; i < 9; i++) {
-      await sleep(CACHE_TTL_S * 1000 + 1100);
-      cold.push(await timed(stack, TRIAGE));
+    for (const delay of DELAYS) {
+      for (const p of all) p.setDelay(delay);
+      const cold: number[] = [];
+      const probeMs: Record<string, number[]> = {};
+      for (let i = 0; i < 7; i++) {
+        await sleep(CACHE_TTL_S * 1000 + 1100);
+        cold.push(await timed(stack, TRIAGE));
+        const report = await getAsGuest(stack, TRIAGE); // the same report, from the cache
+        for (const s of report.body.signals as Array<{
+          source: string;
+          latencyMs: number;
+        }>) {
+          (probeMs[s.source] ??= []).push(s.latencyMs);
+        }
+      }
+      const m = median(cold);
+      print(
+        `1. fan-out: D=${delay} ms, median cold triage ${m.toFixed(
+          0,
+        )} ms -> latency/D = ${(m / delay).toFixed(2)} (goal <= 1.2)`,
+      );
+      print(
+        `   median probe latencies: ${Object.entries(probeMs)
+          .map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`)
+          .join(', ')}`,
+      );
     }
-    const m = median(cold);
-    print(`1. fan-out: D=${D} ms, median cold triage ${m.toFixed(0)} ms -> latency/D = ${(m / D).toFixed(2)} (goal <= 1.2)`);
 
     // 2. 200 concurrent viewers, 5 refreshes each, one second apart
     for (const p of all) p.setDelay(20);
@@ -138,14 +184,26 @@ async function main() {
       }),
     );
     const calls = totalCount();
-    print(`2. coalescing: 200 viewers x 5 refreshes = ${requests} requests, ${calls} upstream calls -> ${(calls / requests).toFixed(4)} per viewer request (goal <= 0.02)`);
+    print(
+      `2. coalescing: 200 viewers x 5 refreshes = ${requests} requests, ${calls} upstream calls -> ${(
+        calls / requests
+      ).toFixed(4)} per viewer request (goal <= 0.02)`,
+    );
 
     // 3. cached-hit throughput next to the catalog's own route
     for (const p of all) p.setDelay(0);
     await timed(stack, TRIAGE);
     const catalog = await throughput(stack, CATALOG, 16, 5);
     const triage = await throughput(stack, TRIAGE, 16, 5);
-    print(`3. throughput: triage (cached) ${triage.rps.toFixed(0)} req/s, catalog by-name ${catalog.rps.toFixed(0)} req/s -> ${(triage.rps / catalog.rps).toFixed(2)}x (goal >= 1.0x); failures ${triage.failed + catalog.failed}`);
+    print(
+      `3. throughput: triage (cached) ${triage.rps.toFixed(
+        0,
+      )} req/s, catalog by-name ${catalog.rps.toFixed(0)} req/s -> ${(
+        triage.rps / catalog.rps
+      ).toFixed(2)}x (goal >= 1.0x); failures ${
+        triage.failed + catalog.failed
+      }`,
+    );
 
     // 4. one upstream hanging
     proxies.status.setHang(true);
@@ -155,14 +213,23 @@ async function main() {
       hung.push(await timed(stack, TRIAGE));
     }
     const h = median(hung);
-    print(`4. one upstream hanging: median triage ${h.toFixed(0)} ms with deadline ${DEADLINE_MS} ms -> ${(h / DEADLINE_MS).toFixed(2)} (goal <= 1.05)`);
+    print(
+      `4. one upstream hanging: median triage ${h.toFixed(
+        0,
+      )} ms with deadline ${DEADLINE_MS} ms -> ${(h / DEADLINE_MS).toFixed(
+        2,
+      )} (goal <= 1.05)`,
+    );
     proxies.status.setHang(false);
   } finally {
     await stack.stop();
     for (const p of all) await p.close();
   }
   fs.mkdirSync(path.resolve(__dirname, '../../artifacts'), { recursive: true });
-  fs.writeFileSync(path.resolve(__dirname, '../../artifacts/bench.txt'), `${out.join('\n')}\n`);
+  fs.writeFileSync(
+    path.resolve(__dirname, '../../artifacts/bench.txt'),
+    `${out.join('\n')}\n`,
+  );
 }
 
 main().catch(e => {

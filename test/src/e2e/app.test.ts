@@ -1,17 +1,98 @@
 /*
- * Browser end to end: the built app served by the backend, the sandbox in a known scenario,
- * Debian's Chromium clicking through it as the guest user.
+ * Browser end to end: the built app served by the backend, the sandbox switched through the
+ * runbook's scenarios, Debian's Chromium clicking through it as the guest user. ONE stack for the
+ * whole file: starting it costs about a minute, switching scenarios a few seconds.
  */
 import { Page } from 'playwright-core';
 import { eventually, getAsGuest, Stack, startStack } from '../harness/stack';
 import { Browser, launchBrowser, screenshot } from './browser';
 
-jest.setTimeout(180_000);
+jest.setTimeout(240_000);
 
-// vendor-outage settles on P1 (the acceptance tests pin the exact mapping per scenario).
-const SCENARIO = 'vendor-outage';
-const EXPECTED_SEVERITY = 'P1';
-const EXPECTED_BRANCH = 'Vast.ai incident';
+interface Expected {
+  /** What the badge starts with. */
+  severity: string;
+  /** The badge's response-time target, when there is an incident. */
+  target?: RegExp;
+  /** The lit leaf of the decision tree (= the report's branch). */
+  branch: string;
+  branchLabel: string;
+  /** The questions on the lit path, root first. */
+  questions: string[];
+  /** A recommended action that must be listed, by its button text. */
+  action?: string;
+}
+
+// Ordered so that each scenario follows one whose errors do not linger in its rate window
+// (the same order as the acceptance tests, which pin the backend's mapping).
+const SCENARIOS: Array<[string, Expected]> = [
+  [
+    'healthy',
+    {
+      severity: 'No incident',
+      branch: 'healthy',
+      branchLabel: 'Healthy',
+      questions: ['vendor-api-errors', 'service-healthy'],
+    },
+  ],
+  [
+    'vendor-outage',
+    {
+      severity: 'P1',
+      target: /respond within 15 min/,
+      branch: 'vendor-incident',
+      branchLabel: 'Vast.ai incident',
+      questions: ['vendor-api-errors', 'vendor-status-incident'],
+      action: 'Enable fallback',
+    },
+  ],
+  [
+    'auth-failure',
+    {
+      severity: 'P1',
+      target: /respond within 15 min/,
+      branch: 'our-integration',
+      branchLabel: 'Our integration',
+      questions: ['vendor-api-errors', 'vendor-status-incident'],
+      action: 'Rotate the Vast.ai API key',
+    },
+  ],
+  [
+    'rate-limited',
+    {
+      severity: 'P2',
+      target: /respond within 1 h/,
+      branch: 'our-integration',
+      branchLabel: 'Our integration',
+      questions: ['vendor-api-errors', 'vendor-status-incident'],
+      action: 'Switch to queue mode',
+    },
+  ],
+  [
+    'pods-crashing',
+    {
+      severity: 'P1',
+      target: /respond within 15 min/,
+      branch: 'our-infrastructure',
+      branchLabel: 'Our infrastructure',
+      questions: ['vendor-api-errors', 'service-healthy'],
+      action: 'Restart the deployment',
+    },
+  ],
+];
+
+const ALL_QUESTIONS = [
+  'vendor-api-errors',
+  'vendor-status-incident',
+  'service-healthy',
+];
+const ALL_LEAVES = [
+  'vendor-incident',
+  'our-integration',
+  'resolved-or-intermittent',
+  'healthy',
+  'our-infrastructure',
+];
 
 async function signInAsGuest(page: Page, appUrl: string) {
   await page.goto(appUrl, { waitUntil: 'domcontentloaded' });
@@ -34,12 +115,48 @@ async function openEntity(page: Page, appUrl: string, path: string) {
     .waitFor({ timeout: 60_000 });
 }
 
+/** What the tab shows now: badge, branch and the tree's lit nodes, read from the DOM. */
+async function readTab(page: Page) {
+  return page.evaluate(
+    ({ questions, leaves }) => {
+      const byId = (id: string) =>
+        document.querySelector(`[data-testid="${id}"]`);
+      return {
+        severity: byId('vastai-severity')?.textContent ?? '',
+        branch: byId('vastai-branch')?.textContent ?? '',
+        litLeaves: leaves.filter(
+          l =>
+            byId(`vastai-tree-leaf-${l}`)?.getAttribute('aria-current') ===
+            'step',
+        ),
+        litQuestions: questions.filter(
+          q =>
+            byId(`vastai-tree-node-${q}`)?.getAttribute('data-on-path') ===
+            'true',
+        ),
+        treeBranch:
+          byId('vastai-decision-tree')?.getAttribute('data-branch') ?? '',
+      };
+    },
+    { questions: ALL_QUESTIONS, leaves: ALL_LEAVES },
+  );
+}
+
+async function clickRefresh(page: Page) {
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  // The button is disabled while the refresh runs.
+  await page
+    .getByRole('button', { name: 'Refresh' })
+    .and(page.locator(':enabled'))
+    .waitFor();
+}
+
 describe('the Vast.ai incident tab in a browser', () => {
   let stack: Stack;
   let browser: Browser;
 
   beforeAll(async () => {
-    stack = await startStack({ app: true, scenario: SCENARIO });
+    stack = await startStack({ app: true, scenario: SCENARIOS[0][0] });
     // A fresh backend ingests the demo catalog in the background: wait for the two entities.
     for (const name of ['vastai-integration', 'billing-api']) {
       await eventually(
@@ -61,26 +178,26 @@ describe('the Vast.ai incident tab in a browser', () => {
     await stack?.stop();
   }, 60_000);
 
-  afterEach(async () => {
-    const state = expect.getState();
-    if (browser && state.currentTestName) {
-      const name = state.currentTestName
-        .replace(/[^a-z0-9]+/gi, '-')
-        .toLowerCase();
-      await screenshot(browser.page, `e2e-${name}`).catch(() => undefined);
-    }
-  });
-
-  it('shows the severity of the current scenario on the annotated entity', async () => {
+  it('puts the health cards on the overview of the annotated entity', async () => {
     const { page } = browser;
     await openEntity(page, stack.appUrl, 'vastai-integration');
-    // The overview carries our cards on an annotated entity.
-    await page
-      .getByText('Vast.ai status', { exact: true })
-      .first()
-      .waitFor({ timeout: 60_000 });
+    for (const title of [
+      'Vast.ai status',
+      'Integration health',
+      'Error rate',
+      'Pods',
+    ]) {
+      await page
+        .getByText(title, { exact: true })
+        .first()
+        .waitFor({ timeout: 60_000 });
+    }
     // Wait for the cards' data, not only their frames.
     await page.getByText('Status page', { exact: true }).first().waitFor();
+    await page
+      .getByText(/of \d+ ready/)
+      .first()
+      .waitFor({ timeout: 60_000 });
     await screenshot(page, 'e2e-overview-cards');
 
     await page
@@ -89,41 +206,121 @@ describe('the Vast.ai incident tab in a browser', () => {
       .first()
       .click();
     await page.waitForURL(/\/vastai-incident$/);
-    const badge = page.getByTestId('vastai-severity');
-    await badge.waitFor({ timeout: 60_000 });
+    await page.getByTestId('vastai-severity').waitFor({ timeout: 60_000 });
+  });
 
-    // The backend's caches and rate windows settle within a short while: refresh until they do.
-    const branch = page.getByTestId('vastai-branch');
-    const read = async () => ({
-      severity: (await badge.textContent()) ?? '',
-      branch: (await branch.textContent()) ?? '',
-    });
-    const settled = (seen: { severity: string; branch: string }) =>
-      seen.severity.startsWith(EXPECTED_SEVERITY) &&
-      seen.branch === EXPECTED_BRANCH;
-    const deadline = Date.now() + 90_000;
-    let seen = await read();
-    while (!settled(seen) && Date.now() < deadline) {
-      await page.waitForTimeout(3_000);
-      await page.getByRole('button', { name: 'Refresh' }).click();
-      // The button is disabled while the refresh runs.
-      await page
-        .getByRole('button', { name: 'Refresh' })
-        .and(page.locator(':enabled'))
-        .waitFor();
-      seen = await read();
-    }
-    expect(seen.severity).toMatch(new RegExp(`^${EXPECTED_SEVERITY}`));
-    expect(seen.severity).toMatch(/respond within 15 min/);
-    expect(seen.branch).toBe(EXPECTED_BRANCH);
+  it.each(SCENARIOS)(
+    'scenario %s: the tab shows the severity and lights the branch',
+    async (scenario, expected) => {
+      const { page } = browser;
+      await stack.setScenario(scenario);
+      await openEntity(
+        page,
+        stack.appUrl,
+        'vastai-integration/vastai-incident',
+      );
+      await page.getByTestId('vastai-severity').waitFor({ timeout: 60_000 });
+
+      // The backend's caches and rate windows settle within a short while: refresh until they do.
+      const settled = (seen: Awaited<ReturnType<typeof readTab>>) =>
+        seen.severity.startsWith(expected.severity) &&
+        seen.branch === expected.branchLabel &&
+        seen.litLeaves.join() === expected.branch;
+      const deadline = Date.now() + 150_000;
+      let seen = await readTab(page);
+      while (!settled(seen) && Date.now() < deadline) {
+        await page.waitForTimeout(3_000);
+        await clickRefresh(page);
+        seen = await readTab(page);
+      }
+
+      expect(seen.severity).toMatch(new RegExp(`^${expected.severity}`));
+      if (expected.target) expect(seen.severity).toMatch(expected.target);
+      expect(seen.branch).toBe(expected.branchLabel);
+      // Exactly one lit leaf, the branch; the path's questions lit, the other one not.
+      expect(seen.litLeaves).toEqual([expected.branch]);
+      expect(seen.treeBranch).toBe(expected.branch);
+      expect(seen.litQuestions).toEqual(expected.questions);
+      // All of the runbook's tree is drawn, and the reached outcome says so in words.
+      for (const q of ALL_QUESTIONS) {
+        await expect(
+          page.getByTestId(`vastai-tree-node-${q}`).isVisible(),
+        ).resolves.toBe(true);
+      }
+      for (const l of ALL_LEAVES) {
+        await expect(
+          page.getByTestId(`vastai-tree-leaf-${l}`).isVisible(),
+        ).resolves.toBe(true);
+      }
+      await expect(
+        page.getByTestId(`vastai-tree-leaf-${expected.branch}`).textContent(),
+      ).resolves.toContain('Triage ended here');
+      // Each decision on the path carries its evidence.
+      for (const q of expected.questions) {
+        await expect(
+          page.getByTestId(`vastai-tree-node-${q}`).textContent(),
+        ).resolves.toMatch(/Evidence: \S/);
+      }
+
+      await expect(
+        page.getByTestId('vastai-verdict').textContent(),
+      ).resolves.toMatch(/\S/);
+      // The signals are listed, each with its age.
+      await expect(
+        page.getByTestId('vastai-signal-vendor-status').textContent(),
+      ).resolves.toMatch(/\d+ (s|min) ago|just now/);
+      // Charts (a drawn line or an explicit "no data"), pods and logs have loaded.
+      for (const id of [
+        'vastai-chart-error-ratio',
+        'vastai-chart-p99-latency',
+        'vastai-pods',
+        'vastai-logs',
+      ]) {
+        await page.getByTestId(id).waitFor({ timeout: 60_000 });
+      }
+      if (expected.action) {
+        const button = page
+          .getByTestId('vastai-actions')
+          .getByRole('button', { name: expected.action });
+        await expect(button.isDisabled()).resolves.toBe(true);
+      } else {
+        await page
+          .getByText('The runbook recommends no action right now.')
+          .waitFor();
+      }
+      await expect(
+        page.getByText(/^Updated (\d+ s ago|just now)/).count(),
+      ).resolves.toBe(1);
+
+      await screenshot(page, `e2e-tab-${scenario}`);
+      expect(browser.problems.filter(p => /vastai-incident/.test(p))).toEqual(
+        [],
+      );
+    },
+    240_000,
+  );
+
+  it('switches the chart range and the log window', async () => {
+    const { page } = browser;
+    await openEntity(page, stack.appUrl, 'vastai-integration/vastai-incident');
+    await page
+      .getByTestId('vastai-chart-error-ratio')
+      .waitFor({ timeout: 60_000 });
+    const metricsRequest = page.waitForRequest(r =>
+      /\/metrics\/error-ratio\?range=24h$/.test(r.url()),
+    );
+    await page.getByRole('button', { name: '24h' }).click();
+    await metricsRequest;
     await expect(
-      page.getByTestId('vastai-verdict').textContent(),
-    ).resolves.toMatch(/\S/);
-    // The signals are listed, each with its age.
-    await expect(
-      page.getByTestId('vastai-signal-vendor-status').textContent(),
-    ).resolves.toMatch(/\d+ (s|min) ago/);
-    expect(browser.problems.filter(p => /vastai-incident/.test(p))).toEqual([]);
+      page.getByRole('button', { name: '24h' }).getAttribute('aria-pressed'),
+    ).resolves.toBe('true');
+    const logsRequest = page.waitForRequest(r =>
+      /\/logs\?sinceMinutes=60$/.test(r.url()),
+    );
+    await page.getByRole('button', { name: '60 min' }).click();
+    await logsRequest;
+    await page.getByTestId('vastai-logs').waitFor();
+    await screenshot(page, 'e2e-tab-24h-60min');
   });
 
   it('has no Vast.ai incident tab on an entity without the annotation', async () => {
@@ -140,6 +337,7 @@ describe('the Vast.ai incident tab in a browser', () => {
     expect(
       await page.getByText('Vast.ai status', { exact: true }).count(),
     ).toBe(0);
+    await screenshot(page, 'e2e-no-annotation-overview');
 
     // Even typed by hand, the tab's path renders none of it.
     await openEntity(page, stack.appUrl, 'billing-api/vastai-incident');

@@ -30,7 +30,7 @@ describe('readVastaiIncidentConfig', () => {
       actionsEnabled: false,
       cacheTtlMs: 15_000,
       upstreamTimeoutMs: 3000,
-      triageTimeoutMs: 6500,
+      triageTimeoutMs: 3000,
       vendor: { probeMinIntervalMs: 30_000, status: { type: 'statuspage' } },
     });
     expect(config.integrations.size).toBe(0);
@@ -73,7 +73,7 @@ describe('readVastaiIncidentConfig', () => {
       }),
     );
     expect(config.cacheTtlMs).toBe(5000);
-    expect(config.triageTimeoutMs).toBe(2500);
+    expect(config.triageTimeoutMs).toBe(1000);
     expect(config.prometheus).toEqual({
       baseUrl: 'http://127.0.0.1:7190',
       rateWindow: '30s',

@@ -223,7 +223,8 @@ export function readVastaiIncidentConfig(root: Config): VastaiIncidentConfig {
     triageTimeoutMs: positive(
       'triageTimeoutMs',
       c?.getOptionalNumber('triageTimeoutMs'),
-      upstreamTimeoutMs * 2 + 500,
+      // One deadline for the whole fan-out: a hanging upstream costs a triage no more than it.
+      upstreamTimeoutMs,
     ),
     maxResponseBytes: positive(
       'maxResponseBytes',

@@ -78,6 +78,7 @@ export class SignalService {
   private readonly http: HttpClient;
   private readonly prometheus?: PrometheusClient;
   private readonly readers = new Map<string, KubernetesReader>();
+  private readonly podSelectors = new Map<string, string>();
   private readonly kubernetesFactory: (
     cluster: ClusterConfig,
   ) => KubernetesReader;
@@ -244,6 +245,7 @@ export class SignalService {
       createKubernetesProbe({
         reader: this.reader(integration),
         target: integration.kubernetes,
+        selectors: this.podSelectors,
       }),
       deadlineMs,
     );

@@ -247,6 +247,52 @@ describe('Kubernetes probe and logs through @kubernetes/client-node', () => {
     expect(JSON.stringify(signal)).not.toContain('vastai-secrets" ');
   });
 
+  it('lists pods in parallel with the deployment once its selector is known, and re-lists on a changed one', async () => {
+    mode = 'normal';
+    const selectors = new Map<string, string>();
+    const paths = () =>
+      server.requests.map(r => new URL(r.url, 'http://x').pathname);
+    const probe = createKubernetesProbe({
+      reader: reader(),
+      target,
+      selectors,
+    });
+
+    server.requests.length = 0;
+    expect((await probe()).value!.pods).toHaveLength(2);
+    expect(selectors.get(`${NS}/vastai-integration`)).toBe(
+      'app=vastai-integration',
+    );
+    // First read: the pods are asked for only after the deployment answered.
+    const first = paths();
+    expect(first.indexOf(`/api/v1/namespaces/${NS}/pods`)).toBeGreaterThan(
+      first.indexOf(
+        `/apis/apps/v1/namespaces/${NS}/deployments/vastai-integration`,
+      ),
+    );
+
+    server.requests.length = 0;
+    expect((await probe()).value!.pods).toHaveLength(2);
+    // Known selector: the pods request goes out before the deployment's answer is awaited.
+    const second = paths();
+    expect(second.filter(p => p.endsWith('/pods'))).toHaveLength(1);
+    expect(second.indexOf(`/api/v1/namespaces/${NS}/pods`)).toBeLessThan(
+      second.indexOf(
+        `/apis/apps/v1/namespaces/${NS}/deployments/vastai-integration`,
+      ),
+    );
+
+    // A remembered selector that no longer matches is corrected and the pods re-listed.
+    selectors.set(`${NS}/vastai-integration`, 'app=stale');
+    server.requests.length = 0;
+    const corrected = await probe();
+    expect(corrected.value!.pods).toHaveLength(2);
+    expect(paths().filter(p => p.endsWith('/pods'))).toHaveLength(2);
+    expect(selectors.get(`${NS}/vastai-integration`)).toBe(
+      'app=vastai-integration',
+    );
+  });
+
   it('is unknown when the deployment is missing, the API redirects or hangs', async () => {
     mode = 'normal';
     const missing = await createKubernetesProbe({

@@ -112,6 +112,12 @@ export function recentWarnings(
 export interface KubernetesProbeOptions {
   reader?: KubernetesReader;
   target?: IntegrationKubernetesConfig;
+  /**
+   * Pod selectors learnt from earlier reads, by `namespace/deployment`. A Deployment's selector is
+   * immutable in apps/v1, so once known the pods can be listed in parallel with the deployment
+   * (one round trip instead of two); a changed selector (deployment re-created) is re-listed.
+   */
+  selectors?: Map<string, string>;
 }
 
 /** The deployment of one integration: replicas, switches, rollout, pods, warning events. */
@@ -128,6 +134,16 @@ export function createKubernetesProbe(
           startedAt,
         );
       }
+      const selectorKey = `${target.namespace}/${target.deployment}`;
+      const knownSelector = options.selectors?.get(selectorKey);
+      // Events are extra evidence: without them the pods still tell the story.
+      const eventsRead = reader
+        .listWarningEvents(target.namespace)
+        .catch(() => undefined);
+      const podsRead = knownSelector
+        ? reader.listPods(target.namespace, knownSelector)
+        : undefined;
+      podsRead?.catch(() => undefined);
       let deployment: V1Deployment;
       try {
         deployment = await reader.readDeployment(
@@ -141,10 +157,13 @@ export function createKubernetesProbe(
           startedAt,
         );
       }
+      const selector = selectorOf(deployment);
+      options.selectors?.set(selectorKey, selector);
       const [pods, events] = await Promise.all([
-        reader.listPods(target.namespace, selectorOf(deployment)),
-        // Events are extra evidence: without them the pods still tell the story.
-        reader.listWarningEvents(target.namespace).catch(() => undefined),
+        podsRead && selector === knownSelector
+          ? podsRead
+          : reader.listPods(target.namespace, selector),
+        eventsRead,
       ]);
       const container = mainContainer(deployment, target.container);
       const env = new Map((container?.env ?? []).map(e => [e.name, e]));
