@@ -84,7 +84,46 @@ export interface Config {
           p99LatencySeconds?: number;
           errorRatio?: number;
         };
+        /** Slack incoming webhook for the internal incident messages. */
+        slack?: {
+          /**
+           * The webhook URL (the URL is the secret).
+           * @visibility secret
+           */
+          webhookUrl: string;
+        };
+        /** The company's own Statuspage, for the external incident notice. */
+        statuspage?: {
+          /** Default https://api.statuspage.io/v1 */
+          apiBaseUrl?: string;
+          pageId: string;
+          /**
+           * Statuspage API key (sent as `Authorization: OAuth <key>`).
+           * @visibility secret
+           */
+          apiKey: string;
+          /** The component whose status follows the incident's severity. */
+          componentId?: string;
+        };
       };
+    };
+
+    /** Remediation actions (see also `actionsEnabled`). */
+    actions?: {
+      /** Minimum seconds between two runs of one action on one entity. Default 60. */
+      cooldownSeconds?: number;
+      /** Deadline for the rollout and the recovery of the triggering signal, in seconds. Default 180. */
+      verifyTimeoutSeconds?: number;
+      /** How often rollout and signals are read while verifying, in seconds. Default 2. */
+      verifyPollSeconds?: number;
+      /** `rotate-api-key` waits for a second person's approval. Default false. */
+      requireSecondApprovalForKeyRotation?: boolean;
+    };
+
+    /** Incident records. */
+    incidents?: {
+      /** Largest evidence bundle, in bytes. Default 10485760 (10 MiB). */
+      maxEvidenceBytes?: number;
     };
   };
 }

@@ -3,8 +3,21 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { vastaiIncidentPermissions } from '@internal/plugin-vastai-incident-common';
+import {
+  ActionsService,
+  createActionsRouter,
+  createActionsService,
+} from './actions';
 import { readVastaiIncidentConfig } from './config';
+import {
+  createIncidentsRouter,
+  IncidentService,
+  IncidentStore,
+  incidentTimelineAuditHook,
+  readIncidentsConfig,
+} from './incidents';
 import { vastaiIncidentUpstreamsExtensionPoint } from './extensions';
 import { createRouter } from './router';
 import { SignalService, UpstreamClients } from './service';
@@ -32,7 +45,11 @@ export const vastaiIncidentPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         cache: coreServices.cache,
+        database: coreServices.database,
+        auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        notifications: notificationService,
       },
       async init({
         logger,
@@ -42,7 +59,11 @@ export const vastaiIncidentPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         cache,
+        database,
+        auditor,
+        lifecycle,
         catalog,
+        notifications,
       }) {
         permissionsRegistry.addPermissions(vastaiIncidentPermissions);
         const settings = readVastaiIncidentConfig(config);
@@ -52,6 +73,46 @@ export const vastaiIncidentPlugin = createBackendPlugin({
           logger,
           clients,
         });
+        // Incidents and actions refer to each other (evidence holds the audit rows; an action's
+        // audit row and its timeline entry share a transaction), hence the late binding.
+        let actions: ActionsService | undefined;
+        const incidents = new IncidentService({
+          store: await IncidentStore.create({ database }),
+          logger,
+          config: readIncidentsConfig(config),
+          signals,
+          notifications,
+          auditRows: ref => actions?.history(ref, 500) ?? Promise.resolve([]),
+          appBaseUrl: config.getOptionalString('app.baseUrl'),
+        });
+        actions = await createActionsService({
+          logger,
+          database,
+          auditor,
+          permissions,
+          config,
+          settings,
+          signals,
+          onAudit: incidentTimelineAuditHook(incidents.redact),
+        });
+        lifecycle.addShutdownHook(() => actions!.idle());
+        const lastSeverity = new Map<string, string | null>();
+
+        // Order matters: each router parses JSON bodies with its own size limit, and the first
+        // parser wins (incidents take large postmortems, actions only small bodies).
+        httpRouter.use(
+          await createIncidentsRouter({
+            logger,
+            httpAuth,
+            permissions,
+            catalog,
+            incidents,
+            auditor,
+          }),
+        );
+        httpRouter.use(
+          createActionsRouter({ httpAuth, permissions, catalog, actions }),
+        );
         httpRouter.use(
           await createRouter({
             logger,
@@ -60,6 +121,16 @@ export const vastaiIncidentPlugin = createBackendPlugin({
             catalog,
             signals,
             entityLookupTtlMs: Math.min(settings.cacheTtlMs, 5000),
+            // Only changes reach the database: triage is served many times a second.
+            onTriage: report => {
+              if (lastSeverity.get(report.entityRef) === report.severity)
+                return undefined;
+              lastSeverity.set(report.entityRef, report.severity);
+              return incidents.noteTriageSeverity(
+                report.entityRef,
+                report.severity,
+              );
+            },
           }),
         );
         logger.info(

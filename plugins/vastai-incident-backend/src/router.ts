@@ -8,6 +8,7 @@ import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  TriageReport,
   METRIC_QUERY_IDS,
   METRIC_RANGES,
   VASTAI_INTEGRATION_ANNOTATION,
@@ -27,6 +28,8 @@ export interface RouterOptions {
   signals: SignalService;
   /** How long an entity's annotation is remembered per user (default 5 s; 0 = every request). */
   entityLookupTtlMs?: number;
+  /** Told of every triage report served (the open incident records severity changes). */
+  onTriage?: (report: TriageReport) => Promise<unknown> | void;
 }
 
 // Entity ref parts as the catalog allows them (letters, digits, - _ .), so nothing else reaches
@@ -123,7 +126,15 @@ export async function createRouter(
   router.get(`${base}/triage`, async (req, res) => {
     parse(noQuery, req.query, 'query');
     const { entityRef, integration } = await resolve(req);
-    res.json(await buildTriageReport(signals, entityRef, integration));
+    const report = await buildTriageReport(signals, entityRef, integration);
+    if (options.onTriage) {
+      try {
+        await options.onTriage(report);
+      } catch (error) {
+        options.logger.warn(`recording the triage outcome failed: ${error}`);
+      }
+    }
+    res.json(report);
   });
 
   router.get(`${base}/metrics/:queryId`, async (req, res) => {

@@ -1,0 +1,236 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import type { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import {
+  INCIDENT_MIGRATIONS_DIR,
+  IncidentStore,
+  recordTimelineEvent,
+} from './store';
+
+jest.setTimeout(120_000);
+
+const MIGRATION = '20261128231000_incidents.js';
+const TABLES = [
+  'incident_records',
+  'incident_timeline',
+  'incident_messages',
+  'incident_evidence',
+  'incident_postmortems',
+];
+
+describe('IncidentStore', () => {
+  const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+  async function storeOn(knex: Knex) {
+    return IncidentStore.create({
+      database: { getClient: async () => knex, migrations: { skip: false } },
+    });
+  }
+
+  const newIncident = (entityRef: string) => ({
+    id: randomUUID(),
+    entityRef,
+    integration: 'vastai-integration',
+    title: 'Vast.ai calls failing',
+    severity: 'P1' as const,
+    impact: 'No GPU offers shown',
+    commander: 'user:default/alice',
+    declaredBy: 'user:default/alice',
+    at: Date.now(),
+  });
+  const declared = {
+    kind: 'declared',
+    summary: 'declared',
+    actor: 'user:default/alice',
+  };
+
+  it.each(databases.eachSupportedId())(
+    'migrates up and down, leaving the other migrations alone, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await storeOn(knex);
+      for (const table of TABLES) {
+        expect(await knex.schema.hasTable(table)).toBe(true);
+      }
+      await knex.migrate.down({
+        directory: INCIDENT_MIGRATIONS_DIR,
+        name: MIGRATION,
+      });
+      for (const table of TABLES) {
+        expect(await knex.schema.hasTable(table)).toBe(false);
+      }
+      // The actions engineer's tables, in the same directory, are still there.
+      expect(await knex.schema.hasTable('vastai_action_audit')).toBe(true);
+      await knex.migrate.up({
+        directory: INCIDENT_MIGRATIONS_DIR,
+        name: MIGRATION,
+      });
+      expect(await knex.schema.hasTable('incident_records')).toBe(true);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'keeps one open incident per entity, timelines, messages, bundles and postmortems on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const store = await storeOn(knex);
+      const ref = `component:default/svc-${randomUUID().slice(0, 8)}`;
+      const first = newIncident(ref);
+      expect(await store.insertIncident(first, declared)).toBe(true);
+      expect(await store.insertIncident(newIncident(ref), declared)).toBe(
+        false,
+      );
+      expect((await store.openIncidentOf(ref))?.id).toBe(first.id);
+
+      // A timeline event inside a caller's transaction: committed with it, or not at all.
+      await expect(
+        knex.transaction(async trx => {
+          await recordTimelineEvent(trx, {
+            entityRef: ref,
+            kind: 'action',
+            summary: 'rolled back',
+          });
+          throw new Error('audit insert failed');
+        }),
+      ).rejects.toThrow('audit insert failed');
+      await knex.transaction(async trx => {
+        expect(
+          await recordTimelineEvent(trx, {
+            entityRef: ref,
+            kind: 'action',
+            summary: 'enable-fallback succeeded',
+            detail: { actionId: 'enable-fallback' },
+          }),
+        ).toBe(first.id);
+      });
+      expect(
+        await recordTimelineEvent(knex, {
+          entityRef: 'component:default/none',
+          kind: 'action',
+          summary: 'x',
+        }),
+      ).toBeUndefined();
+
+      // Triage severity: recorded once per change.
+      const summary = () => 'triage changed';
+      expect(await store.noteTriageSeverity(ref, 'P2', summary)).toBeDefined();
+      expect(
+        await store.noteTriageSeverity(ref, 'P2', summary),
+      ).toBeUndefined();
+      expect(
+        await store.noteTriageSeverity(ref, 'none', summary),
+      ).toBeDefined();
+
+      const updated = await store.updateIncident(
+        first.id,
+        { status: 'identified', severity: 'P2' },
+        [{ kind: 'status', summary: 'investigating -> identified' }],
+      );
+      expect(updated).toMatchObject({ status: 'identified', severity: 'P2' });
+      expect(updated?.respondedAt).toBeDefined();
+
+      const messageId = randomUUID();
+      await store.insertMessage({
+        id: messageId,
+        incidentId: first.id,
+        channel: 'slack',
+        text: 'hello',
+        payload: { text: 'hello', blocks: [] },
+        createdBy: 'user:default/alice',
+        at: Date.now(),
+      });
+      const failed = await store.finishAttempt(
+        messageId,
+        {
+          status: 'failed',
+          reason: 'Slack answered HTTP 500',
+          retryable: true,
+          upstreamStatus: 500,
+        },
+        { kind: 'message', summary: 'failed' },
+      );
+      expect(failed).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        retryable: true,
+        upstreamStatus: 500,
+      });
+      expect(await store.claimMessage(messageId, ['failed'])).toBe(true);
+      expect(await store.claimMessage(messageId, ['failed'])).toBe(false);
+      const sent = await store.finishAttempt(
+        messageId,
+        { status: 'sent', retryable: false },
+        { kind: 'message', summary: 'sent' },
+        { statuspageIncidentId: 'sp-1' },
+      );
+      expect(sent).toMatchObject({ status: 'sent', attempts: 2 });
+      expect((await store.getIncident(first.id))?.statuspageIncidentId).toBe(
+        'sp-1',
+      );
+
+      const bundleId = randomUUID();
+      await store.insertBundle({
+        id: bundleId,
+        incidentId: first.id,
+        createdBy: 'user:default/alice',
+        at: Date.now(),
+      });
+      const bytes = Buffer.from([0x1f, 0x8b, 0, 1, 2, 255, 254]);
+      await store.updateBundle(bundleId, {
+        status: 'ready',
+        progress: 100,
+        content: bytes,
+      });
+      expect(await store.getBundle(bundleId)).toMatchObject({
+        status: 'ready',
+        progress: 100,
+        sizeBytes: bytes.length,
+      });
+      expect((await store.bundleContent(bundleId))?.equals(bytes)).toBe(true);
+
+      await store.savePostmortem(first.id, '# v1', 'user:default/alice', {
+        kind: 'postmortem',
+        summary: 'saved',
+      });
+      await store.savePostmortem(first.id, '# v2', 'user:default/bob', {
+        kind: 'postmortem',
+        summary: 'saved',
+      });
+      expect(await store.getPostmortem(first.id)).toMatchObject({
+        markdown: '# v2',
+        updatedBy: 'user:default/bob',
+        saved: true,
+      });
+
+      const kinds = (await store.timeline(first.id)).map(e => e.kind);
+      expect(kinds).toEqual([
+        'declared',
+        'action',
+        'triage-severity',
+        'triage-severity',
+        'status',
+        'message',
+        'message',
+        'postmortem',
+        'postmortem',
+      ]);
+      expect((await store.timeline(first.id))[1].detail).toEqual({
+        actionId: 'enable-fallback',
+      });
+
+      // Resolving frees the entity for a new incident.
+      await store.updateIncident(first.id, { status: 'resolved' }, [
+        { kind: 'status', summary: 'resolved' },
+      ]);
+      expect(await store.openIncidentOf(ref)).toBeUndefined();
+      expect(await store.insertIncident(newIncident(ref), declared)).toBe(true);
+      expect(await store.listIncidents({ entityRef: ref })).toHaveLength(2);
+      expect(
+        await store.listIncidents({ entityRef: ref, status: 'resolved' }),
+      ).toHaveLength(1);
+      expect(
+        await store.listIncidents({ entityRef: ref, severity: 'P2' }),
+      ).toHaveLength(1);
+    },
+  );
+});
