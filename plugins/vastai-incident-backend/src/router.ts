@@ -4,7 +4,7 @@ import type {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
@@ -17,6 +17,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { entityParams, parseInput } from './http/validation';
 import { buildTriageReport, SignalService } from './service';
 import { EntityLookup } from './service/entityLookup';
 
@@ -32,22 +33,6 @@ export interface RouterOptions {
   onTriage?: (report: TriageReport) => Promise<unknown> | void;
 }
 
-// Entity ref parts as the catalog allows them (letters, digits, - _ .), so nothing else reaches
-// the catalog or a cache key.
-const refPart = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-    'must be letters, digits, ".", "_" or "-"',
-  );
-
-const entityParams = z.object({
-  namespace: refPart,
-  kind: refPart,
-  name: refPart,
-});
 const metricParams = z.object({ queryId: z.enum(METRIC_QUERY_IDS) });
 const metricQuery = z
   .object({ range: z.enum(METRIC_RANGES).default('1h') })
@@ -56,21 +41,6 @@ const logsQuery = z
   .object({ sinceMinutes: z.coerce.number().int().min(1).max(60).default(5) })
   .strict();
 const noQuery = z.object({}).strict();
-
-function parse<T>(
-  schema: z.ZodType<T, any, any>,
-  input: unknown,
-  what: string,
-): T {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const detail = result.error.issues
-      .map(issue => `${issue.path.join('.') || what}: ${issue.message}`)
-      .join('; ');
-    throw new InputError(`Invalid ${what}: ${detail}`);
-  }
-  return result.data;
-}
 
 /** The plugin's HTTP API; every route reads one entity's integration for a signed-in user. */
 export async function createRouter(
@@ -83,7 +53,7 @@ export async function createRouter(
 
   /** Validates, authenticates, authorizes, then finds the entity's integration (or 404). */
   async function resolve(req: Request) {
-    const params = parse(entityParams, req.params, 'entity reference');
+    const params = parseInput(entityParams, req.params, 'entity reference');
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const entityRef = stringifyEntityRef({
       kind: params.kind.toLocaleLowerCase('en-US'),
@@ -124,7 +94,7 @@ export async function createRouter(
   const base = '/v1/entities/:namespace/:kind/:name';
 
   router.get(`${base}/triage`, async (req, res) => {
-    parse(noQuery, req.query, 'query');
+    parseInput(noQuery, req.query, 'query');
     const { entityRef, integration } = await resolve(req);
     const report = await buildTriageReport(signals, entityRef, integration);
     if (options.onTriage) {
@@ -138,24 +108,24 @@ export async function createRouter(
   });
 
   router.get(`${base}/metrics/:queryId`, async (req, res) => {
-    const { queryId } = parse(
+    const { queryId } = parseInput(
       metricParams,
       { queryId: req.params.queryId },
       'query id',
     );
-    const { range } = parse(metricQuery, req.query, 'query');
+    const { range } = parseInput(metricQuery, req.query, 'query');
     const { integration } = await resolve(req);
     res.json(await signals.metricRange(integration, queryId, range));
   });
 
   router.get(`${base}/pods`, async (req, res) => {
-    parse(noQuery, req.query, 'query');
+    parseInput(noQuery, req.query, 'query');
     const { integration } = await resolve(req);
     res.json(await signals.pods(integration));
   });
 
   router.get(`${base}/logs`, async (req, res) => {
-    const { sinceMinutes } = parse(logsQuery, req.query, 'query');
+    const { sinceMinutes } = parseInput(logsQuery, req.query, 'query');
     const { integration } = await resolve(req);
     res.json(await signals.logs(integration, sinceMinutes));
   });

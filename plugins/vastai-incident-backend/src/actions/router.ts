@@ -15,6 +15,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { entityParams, parseInput } from '../http/validation';
 import type { ActionsService } from './service';
 
 export interface ActionsRouterOptions {
@@ -24,19 +25,6 @@ export interface ActionsRouterOptions {
   actions: ActionsService;
 }
 
-const refPart = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-    'must be letters, digits, ".", "_" or "-"',
-  );
-const entityParams = z.object({
-  namespace: refPart,
-  kind: refPart,
-  name: refPart,
-});
 const actionParams = entityParams.extend({ actionId: z.enum(ACTION_IDS) });
 const runParams = entityParams.extend({ runId: z.string().uuid() });
 const actionBody = z
@@ -65,21 +53,6 @@ const idempotencyKey = z
 const historyQuery = z
   .object({ limit: z.coerce.number().int().min(1).max(500).default(100) })
   .strict();
-
-function parse<T>(
-  schema: z.ZodType<T, any, any>,
-  input: unknown,
-  what: string,
-): T {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const detail = result.error.issues
-      .map(issue => `${issue.path.join('.') || what}: ${issue.message}`)
-      .join('; ');
-    throw new InputError(`Invalid ${what}: ${detail}`);
-  }
-  return result.data;
-}
 
 /**
  * Routes of the remediations, with their full paths (mount with `httpRouter.use(router)`):
@@ -159,15 +132,15 @@ export function createActionsRouter(
   const base = '/v1/entities/:namespace/:kind/:name/actions';
 
   router.get(`${base}/history`, async (req, res) => {
-    const params = parse(entityParams, req.params, 'entity reference');
-    const { limit } = parse(historyQuery, req.query, 'query');
+    const params = parseInput(entityParams, req.params, 'entity reference');
+    const { limit } = parseInput(historyQuery, req.query, 'query');
     const entityRef = entityRefOf(params);
     await authorizeRead(req, entityRef);
     res.json({ entityRef, entries: await actions.history(entityRef, limit) });
   });
 
   router.get(`${base}/runs/:runId`, async (req, res) => {
-    const params = parse(runParams, req.params, 'run reference');
+    const params = parseInput(runParams, req.params, 'run reference');
     const entityRef = entityRefOf(params);
     await authorizeRead(req, entityRef);
     const run = await actions.getRun(entityRef, params.runId);
@@ -176,8 +149,8 @@ export function createActionsRouter(
   });
 
   router.post(`${base}/runs/:runId/approve`, async (req, res) => {
-    const params = parse(runParams, req.params, 'run reference');
-    const body = parse(approveBody, req.body ?? {}, 'body');
+    const params = parseInput(runParams, req.params, 'run reference');
+    const body = parseInput(approveBody, req.body ?? {}, 'body');
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const entityRef = entityRefOf(params);
     const integration = await integrationOf(entityRef, credentials);
@@ -193,13 +166,13 @@ export function createActionsRouter(
   });
 
   router.post(`${base}/:actionId`, async (req, res) => {
-    const params = parse(actionParams, req.params, 'action reference');
-    const body = parse(actionBody, req.body ?? {}, 'body');
+    const params = parseInput(actionParams, req.params, 'action reference');
+    const body = parseInput(actionBody, req.body ?? {}, 'body');
     const header = req.header('idempotency-key');
     const key =
       header === undefined
         ? undefined
-        : parse(idempotencyKey, header, 'Idempotency-Key header');
+        : parseInput(idempotencyKey, header, 'Idempotency-Key header');
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const entityRef = entityRefOf(params);
     // S2: the permission decision comes before any read of config-driven targets or any write.

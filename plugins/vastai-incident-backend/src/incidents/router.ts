@@ -7,7 +7,7 @@ import type {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AuthorizeResult,
@@ -22,6 +22,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { ENTITY_NAME_PATTERN, parseInput } from '../http/validation';
 import type { IncidentService } from './service';
 import {
   COMM_CHANNELS,
@@ -40,21 +41,6 @@ export interface IncidentsRouterDeps {
   auditor?: AuditorService;
 }
 
-function parse<T>(
-  schema: z.ZodType<T, any, any>,
-  input: unknown,
-  what: string,
-): T {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const detail = result.error.issues
-      .map(issue => `${issue.path.join('.') || what}: ${issue.message}`)
-      .join('; ');
-    throw new InputError(`Invalid ${what}: ${detail}`);
-  }
-  return result.data;
-}
-
 /** An entity ref, normalised (kind and namespace lower case), or a zod issue. */
 const entityRefSchema = (kind?: string) =>
   z
@@ -71,7 +57,7 @@ const entityRefSchema = (kind?: string) =>
           });
           return z.NEVER;
         }
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(ref.name)) {
+        if (!ENTITY_NAME_PATTERN.test(ref.name)) {
           ctx.addIssue({ code: 'custom', message: 'invalid entity name' });
           return z.NEVER;
         }
@@ -176,7 +162,7 @@ export async function createIncidentsRouter(
     what: string,
   ) {
     const credentials = await user(req);
-    const { id } = parse(idParams, { id: req.params.id }, 'incident id');
+    const { id } = parseInput(idParams, { id: req.params.id }, 'incident id');
     const incident = await incidents.get(id);
     await authorize(credentials, permission, incident.entityRef, what);
     return { credentials, incident, actor: actorOf(credentials) };
@@ -211,7 +197,7 @@ export async function createIncidentsRouter(
 
   router.post('/incidents', async (req, res) => {
     const credentials = await user(req);
-    const body = parse(declareBody, req.body, 'incident');
+    const body = parseInput(declareBody, req.body, 'incident');
     await authorize(
       credentials,
       vastaiIncidentManagePermission,
@@ -240,7 +226,7 @@ export async function createIncidentsRouter(
 
   router.get('/incidents', async (req, res) => {
     const credentials = await user(req);
-    const query = parse(listQuery, req.query, 'query');
+    const query = parseInput(listQuery, req.query, 'query');
     const all = await incidents.list({
       status: query.status,
       severity: query.severity,
@@ -268,7 +254,7 @@ export async function createIncidentsRouter(
   });
 
   router.get('/incidents/:id', async (req, res) => {
-    parse(noQuery, req.query, 'query');
+    parseInput(noQuery, req.query, 'query');
     const { incident } = await incidentFor(
       req,
       vastaiIncidentReadPermission,
@@ -284,8 +270,8 @@ export async function createIncidentsRouter(
 
   router.patch('/incidents/:id', async (req, res) => {
     await user(req);
-    parse(idParams, { id: req.params.id }, 'incident id');
-    const body = parse(updateBody, req.body, 'change');
+    parseInput(idParams, { id: req.params.id }, 'incident id');
+    const body = parseInput(updateBody, req.body, 'change');
     const { incident, actor } = await incidentFor(
       req,
       vastaiIncidentManagePermission,
@@ -316,8 +302,8 @@ export async function createIncidentsRouter(
 
   router.post('/incidents/:id/notes', async (req, res) => {
     await user(req);
-    parse(idParams, { id: req.params.id }, 'incident id');
-    const { text: note } = parse(noteBody, req.body, 'note');
+    parseInput(idParams, { id: req.params.id }, 'incident id');
+    const { text: note } = parseInput(noteBody, req.body, 'note');
     const { incident, actor } = await incidentFor(
       req,
       vastaiIncidentManagePermission,
@@ -336,8 +322,8 @@ export async function createIncidentsRouter(
 
   router.get('/incidents/:id/comms/preview', async (req, res) => {
     await user(req);
-    parse(idParams, { id: req.params.id }, 'incident id');
-    const { channel } = parse(previewQuery, req.query, 'query');
+    parseInput(idParams, { id: req.params.id }, 'incident id');
+    const { channel } = parseInput(previewQuery, req.query, 'query');
     const { incident } = await incidentFor(
       req,
       vastaiIncidentReadPermission,
@@ -357,8 +343,8 @@ export async function createIncidentsRouter(
 
   router.post('/incidents/:id/comms', async (req, res) => {
     await user(req);
-    parse(idParams, { id: req.params.id }, 'incident id');
-    const body = parse(sendBody, req.body, 'message');
+    parseInput(idParams, { id: req.params.id }, 'incident id');
+    const body = parseInput(sendBody, req.body, 'message');
     const { incident, actor } = await incidentFor(
       req,
       vastaiCommsSendPermission,
@@ -379,8 +365,8 @@ export async function createIncidentsRouter(
 
   router.post('/incidents/:id/comms/:commId/retry', async (req, res) => {
     await user(req);
-    const { commId } = parse(commParams, req.params, 'message id');
-    parse(
+    const { commId } = parseInput(commParams, req.params, 'message id');
+    parseInput(
       noBody,
       req.body && Object.keys(req.body).length ? req.body : undefined,
       'body',
@@ -407,8 +393,8 @@ export async function createIncidentsRouter(
 
   router.post('/incidents/:id/evidence', async (req, res) => {
     await user(req);
-    parse(idParams, { id: req.params.id }, 'incident id');
-    parse(
+    parseInput(idParams, { id: req.params.id }, 'incident id');
+    parseInput(
       noBody,
       req.body && Object.keys(req.body).length ? req.body : undefined,
       'body',
@@ -438,7 +424,7 @@ export async function createIncidentsRouter(
 
   router.get('/incidents/:id/evidence/:bundleId', async (req, res) => {
     await user(req);
-    const { bundleId } = parse(bundleParams, req.params, 'bundle id');
+    const { bundleId } = parseInput(bundleParams, req.params, 'bundle id');
     const { incident } = await incidentFor(
       req,
       vastaiIncidentReadPermission,
@@ -449,7 +435,7 @@ export async function createIncidentsRouter(
 
   router.get('/incidents/:id/evidence/:bundleId/download', async (req, res) => {
     await user(req);
-    const { bundleId } = parse(bundleParams, req.params, 'bundle id');
+    const { bundleId } = parseInput(bundleParams, req.params, 'bundle id');
     const { incident } = await incidentFor(
       req,
       vastaiIncidentReadPermission,
@@ -479,8 +465,8 @@ export async function createIncidentsRouter(
 
   router.put('/incidents/:id/postmortem', async (req, res) => {
     await user(req);
-    parse(idParams, { id: req.params.id }, 'incident id');
-    const { markdown } = parse(postmortemBody, req.body, 'postmortem');
+    parseInput(idParams, { id: req.params.id }, 'incident id');
+    const { markdown } = parseInput(postmortemBody, req.body, 'postmortem');
     const { incident, actor } = await incidentFor(
       req,
       vastaiIncidentManagePermission,
