@@ -49,7 +49,12 @@ export function ensureAppBuilt(): void {
   const result = spawnSync('npx', ['backstage-cli', 'package', 'build'], {
     cwd: path.join(REPO_ROOT, 'packages/app'),
     stdio: 'inherit',
-    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=6144' },
+    // Jest sets NODE_ENV=test, which the bundler's browserslist lookup does not know.
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      NODE_OPTIONS: '--max-old-space-size=6144',
+    },
   });
   if (result.status !== 0) {
     throw new Error(`building packages/app failed (exit ${result.status})`);
