@@ -76,7 +76,19 @@ phases.push(runJest('packages', root, ['repo', 'test', ...jestArgs]));
 
 const e2eDir = path.join(root, 'test');
 if (!skipE2e && jestArgs.length === 0) {
-  phases.push(runJest('cross-package', e2eDir, ['package', 'test', '--runInBand']));
+  // The browser tests load the built app from the backend; build it fresh so they test this tree.
+  console.log('\n=== npm test: building packages/app for the browser tests ===');
+  const build = spawnSync('npx', ['backstage-cli', 'package', 'build'], {
+    cwd: path.join(root, 'packages/app'),
+    env: { ...env, NODE_ENV: 'production', NODE_OPTIONS: '--max-old-space-size=6144' },
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) {
+    console.error('npm test: building packages/app failed');
+    phases.push({ status: 1, report: undefined });
+  } else {
+    phases.push(runJest('cross-package', e2eDir, ['package', 'test', '--runInBand']));
+  }
 }
 
 let passed = 0;
