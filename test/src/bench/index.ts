@@ -141,6 +141,7 @@ async function main() {
     await timed(stack, TRIAGE); // warm the process (JIT, token, catalog)
 
     // 1. fan-out
+    const medians: Array<[number, number]> = [];
     for (const delay of DELAYS) {
       for (const p of all) p.setDelay(delay);
       const cold: number[] = [];
@@ -166,6 +167,19 @@ async function main() {
         `   median probe latencies: ${Object.entries(probeMs)
           .map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`)
           .join(', ')}`,
+      );
+      medians.push([delay, m]);
+    }
+    if (medians.length >= 2) {
+      // What each extra ms of upstream delay costs a triage: 1.0 = fully parallel, about 4 = the
+      // runbook's sequential walk; the rest is fixed overhead (route, permission check, hops).
+      const [d0, l0] = medians[0];
+      const [d1, l1] = medians[medians.length - 1];
+      const slope = (l1 - l0) / (d1 - d0);
+      print(
+        `   marginal triage latency per ms of upstream delay: ${slope.toFixed(
+          2,
+        )} (fixed overhead ${(l0 - slope * d0).toFixed(0)} ms)`,
       );
     }
 
