@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import Router from 'express-promise-router';
 import { vastaiIncidentPermissions } from '@internal/plugin-vastai-incident-common';
 import {
   ActionsService,
@@ -100,7 +101,9 @@ export const vastaiIncidentPlugin = createBackendPlugin({
 
         // Order matters: each router parses JSON bodies with its own size limit, and the first
         // parser wins (incidents take large postmortems, actions only small bodies).
-        httpRouter.use(
+        const incidentsV1 = Router();
+        incidentsV1.use(
+          '/v1',
           await createIncidentsRouter({
             logger,
             httpAuth,
@@ -110,6 +113,7 @@ export const vastaiIncidentPlugin = createBackendPlugin({
             auditor,
           }),
         );
+        httpRouter.use(incidentsV1);
         httpRouter.use(
           createActionsRouter({ httpAuth, permissions, catalog, actions }),
         );

@@ -496,3 +496,48 @@ describe('router', () => {
     expect(logs.body.lines[0].text).toContain('[REDACTED]');
   });
 });
+
+describe('the plugin as wired', () => {
+  // The incidents and actions routers are mounted by plugin.ts, not by their own tests: prove the
+  // Contract's paths reach them.
+  it('serves the incidents and actions routes under /v1', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        vastaiIncidentPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            vastaiIncident: {
+              integrations: {
+                'vastai-integration': {
+                  healthUrl: 'http://127.0.0.1:1/health',
+                },
+              },
+            },
+          },
+        }),
+        catalogServiceMock.factory({
+          entities: [entity('vastai-integration', 'vastai-integration')],
+        }),
+      ],
+    });
+    const incidents = await request(server)
+      .get('/api/vastai-incident/v1/incidents')
+      .set('Authorization', mockCredentials.user.header());
+    expect(incidents.status).toBe(200);
+    expect(incidents.body).toEqual(expect.objectContaining({}));
+
+    const unknownIncident = await request(server)
+      .get(
+        '/api/vastai-incident/v1/incidents/00000000-0000-4000-8000-000000000000',
+      )
+      .set('Authorization', mockCredentials.user.header());
+    expect(unknownIncident.status).toBe(404);
+    expect(JSON.stringify(unknownIncident.body)).toMatch(/incident/i);
+
+    const history = await request(server)
+      .get(`${BASE}/vastai-integration/actions/history`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(history.status).toBe(200);
+    expect(history.body.entries).toEqual([]);
+  });
+});
