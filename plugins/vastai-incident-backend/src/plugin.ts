@@ -7,7 +7,6 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import Router from 'express-promise-router';
 import { vastaiIncidentPermissions } from '@internal/plugin-vastai-incident-common';
 import {
-  ActionsService,
   createActionsRouter,
   createActionsService,
 } from './actions';
@@ -76,17 +75,17 @@ export const vastaiIncidentPlugin = createBackendPlugin({
         });
         // Incidents and actions refer to each other (evidence holds the audit rows; an action's
         // audit row and its timeline entry share a transaction), hence the late binding.
-        let actions: ActionsService | undefined;
         const incidents = new IncidentService({
           store: await IncidentStore.create({ database }),
           logger,
           config: readIncidentsConfig(config),
           signals,
           notifications,
-          auditRows: ref => actions?.history(ref, 500) ?? Promise.resolve([]),
+          // Called only after init, when `actions` below exists.
+          auditRows: ref => actions.history(ref, 500),
           appBaseUrl: config.getOptionalString('app.baseUrl'),
         });
-        actions = await createActionsService({
+        const actions = await createActionsService({
           logger,
           database,
           auditor,
@@ -96,7 +95,7 @@ export const vastaiIncidentPlugin = createBackendPlugin({
           signals,
           onAudit: incidentTimelineAuditHook(incidents.redact),
         });
-        lifecycle.addShutdownHook(() => actions!.idle());
+        lifecycle.addShutdownHook(() => actions.idle());
         const lastSeverity = new Map<string, string | null>();
 
         // Order matters: each router parses JSON bodies with its own size limit, and the first

@@ -21,6 +21,7 @@ const distDir = path.resolve(
     path.join(here, '../../../packages/app/dist'),
 );
 const OURS = /plugins\/vastai-incident(-common)?\//;
+const CHART_LIBRARY = /node_modules\/recharts\//;
 const TAB_SOURCE =
   /plugins\/vastai-incident\/src\/components\/IncidentTab\/VastaiIncidentContent\.tsx$/;
 
@@ -106,9 +107,12 @@ function readChunks() {
       oursGzipBytesApprox: 0,
       ourSources: [],
       isTab: false,
+      hasChartLibrary: false,
     };
     if (fs.existsSync(mapFile)) {
       const map = JSON.parse(fs.readFileSync(mapFile, 'utf8'));
+      // The tab's charts pull recharts (and its d3 parts) into a chunk of their own.
+      chunk.hasChartLibrary = map.sources.some(s => CHART_LIBRARY.test(s));
       if (map.sources.some(s => OURS.test(s))) {
         const { bytesBySource, oursText } = attribute(code, map);
         for (const [source, bytes] of bytesBySource) {
@@ -141,6 +145,7 @@ function main() {
   const ourInitial = initial.filter(c => c.oursBytes > 0);
   const ourLazy = chunks.filter(c => !c.initial && c.oursBytes > 0);
   const tab = ourLazy.find(c => c.isTab);
+  const chartChunks = chunks.filter(c => c.hasChartLibrary);
   const sum = (list, key) => list.reduce((n, c) => n + c[key], 0);
 
   const result = {
@@ -158,6 +163,12 @@ function main() {
       gzipBytes: tab.gzipBytes,
       pluginBytes: tab.oursBytes,
     },
+    chartLibraryChunks: chartChunks.map(c => ({
+      file: c.file,
+      initial: c.initial,
+      bytes: c.bytes,
+      gzipBytes: c.gzipBytes,
+    })),
     lazyChunks: ourLazy.map(c => ({
       file: c.file,
       bytes: c.bytes,
@@ -196,6 +207,17 @@ function main() {
     );
   } else {
     console.log('Tab lazy chunk: not found (is the tab still lazily loaded?)');
+  }
+  for (const c of result.chartLibraryChunks) {
+    console.log(
+      `Chart library (recharts) chunk ${c.file}: ${kb(c.bytes)} (${kb(
+        c.gzipBytes,
+      )} gzip), ${
+        c.initial
+          ? 'IN THE INITIAL BUNDLE'
+          : 'lazy: loaded with the tab (shared by anything else charting)'
+      }`,
+    );
   }
   console.log('Lazy chunks with plugin code:');
   for (const c of result.lazyChunks) {

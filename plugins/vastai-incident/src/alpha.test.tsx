@@ -1,6 +1,6 @@
 import { renderTestApp } from '@backstage/frontend-test-utils';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import plugin, { vastaiIncidentApiRef } from './alpha';
 import packageDefault from './index';
 import {
@@ -47,7 +47,8 @@ describe('new frontend system plugin', () => {
     expect(await screen.findByText('Vast.ai status')).toBeInTheDocument();
     expect(await screen.findByText('Integration health')).toBeInTheDocument();
     expect(await screen.findByText('Error rate')).toBeInTheDocument();
-    expect(await screen.findByText('Pods')).toBeInTheDocument();
+    // The card and the tab's own pods section.
+    await waitFor(() => expect(screen.getAllByText('Pods')).toHaveLength(2));
   });
 
   it('shows neither tab nor cards on an entity without the annotation', async () => {

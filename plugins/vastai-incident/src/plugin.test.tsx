@@ -1,6 +1,12 @@
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { screen } from '@testing-library/react';
+import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { screen, waitFor } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 import {
   EntityVastaiIncidentContent,
@@ -32,7 +38,25 @@ describe('legacy (old frontend system) exports', () => {
       getTriage: jest.fn(async () => triageReport('vendor-incident')),
     });
     await renderInTestApp(
-      <TestApiProvider apis={[[vastaiIncidentApiRef, api]]}>
+      <TestApiProvider
+        apis={[
+          [vastaiIncidentApiRef, api],
+          // The remediation and incident panels call the backend themselves: no history yet.
+          [discoveryApiRef, mockApis.discovery()],
+          // An old-system app gets this from @backstage/app-defaults.
+          [permissionApiRef, mockApis.permission()],
+          [
+            fetchApiRef,
+            {
+              fetch: async () =>
+                new Response(JSON.stringify({ items: [], entries: [] }), {
+                  status: 200,
+                  headers: { 'content-type': 'application/json' },
+                }),
+            },
+          ],
+        ]}
+      >
         <EntityProvider entity={annotatedEntity}>
           <Routes>
             {/* As under <EntityLayout.Route path="/vastai-incident"> */}
@@ -51,6 +75,9 @@ describe('legacy (old frontend system) exports', () => {
       'P1',
     );
     expect(await screen.findByText('Vast.ai status')).toBeInTheDocument();
-    expect(await screen.findByText('1 of 2 ready')).toBeInTheDocument();
+    // The pods card and the tab's pods section.
+    await waitFor(() =>
+      expect(screen.getAllByText('1 of 2 ready')).toHaveLength(2),
+    );
   });
 });

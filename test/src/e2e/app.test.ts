@@ -278,14 +278,16 @@ describe('the Vast.ai incident tab in a browser', () => {
       ]) {
         await page.getByTestId(id).waitFor({ timeout: 60_000 });
       }
+      // The recommended remediation is offered, live: the guest owns this entity.
       if (expected.action) {
         const button = page
-          .getByTestId('vastai-actions')
-          .getByRole('button', { name: expected.action });
-        await expect(button.isDisabled()).resolves.toBe(true);
+          .getByTestId('vastai-remediation')
+          .getByRole('button', { name: new RegExp(`^${expected.action}`) });
+        await button.waitFor({ timeout: 30_000 });
+        await expect(button.isEnabled()).resolves.toBe(true);
       } else {
         await page
-          .getByText('The runbook recommends no action right now.')
+          .getByText('The runbook recommends no remediation right now.')
           .waitFor();
       }
       await expect(

@@ -286,22 +286,24 @@ describe('scenarios reach their intended state', () => {
 
   it('minor-errors: a trickle of timeouts (about 0.5%)', async () => {
     await sandbox.setScenario('minor-errors');
+    const okSeries =
+      'vastai_requests_total{method="POST",endpoint="/api/v0/bundles/",status="200"}';
+    // A trickle: the first timeout comes early, then about one in two hundred calls.
     const text = await waitUntil(
-      'a timeout',
+      'a timeout over a few hundred calls',
       metricsText,
-      t => (counter(t, 'vastai_errors_total{error_type="timeout"}') ?? 0) >= 1,
-      30_000,
+      t =>
+        (counter(t, 'vastai_errors_total{error_type="timeout"}') ?? 0) >= 1 &&
+        (counter(t, okSeries) ?? 0) >= 250,
+      60_000,
       1000,
     );
     const timeouts = counter(
       text,
       'vastai_errors_total{error_type="timeout"}',
     )!;
-    const ok = counter(
-      text,
-      'vastai_requests_total{method="POST",endpoint="/api/v0/bundles/",status="200"}',
-    )!;
-    expect(timeouts / (ok + timeouts)).toBeLessThan(0.01);
+    const ok = counter(text, okSeries)!;
+    expect(timeouts / (ok + timeouts)).toBeLessThan(0.015);
     expect((await health()).body.services.vastai.status).toBe('healthy');
     expect(
       (await errorLines()).some(l => l.includes('error_type=timeout')),

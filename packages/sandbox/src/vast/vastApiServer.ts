@@ -20,6 +20,9 @@ import {
   VendorBehaviour,
 } from './vendorBehaviour';
 
+/** The offer search that hangs first when a scenario makes some hang. */
+const FIRST_HANG_AT = 20;
+
 const INVALID_KEY = {
   success: false,
   error: 'invalid_user_key',
@@ -76,6 +79,7 @@ export class VastApi {
   setBehaviour(behaviour: VendorBehaviour) {
     this.behaviour = behaviour;
     this.limiter.reset();
+    this.searches = 0;
   }
 
   getBehaviour(): VendorBehaviour {
@@ -139,11 +143,12 @@ export class VastApi {
         : answer(429, { detail: msg });
     }
 
-    // Every Nth offer search hangs (deterministic, so "about 2%" holds even over a short window).
+    // Every Nth offer search hangs, the first one early (deterministic, so the fraction holds even
+    // over a short window, and a trickle shows within seconds of entering the scenario).
     if (
       r.id === 'bundles' &&
       b.hangFraction > 0 &&
-      ++this.searches % Math.round(1 / b.hangFraction) === 0
+      (++this.searches - FIRST_HANG_AT) % Math.round(1 / b.hangFraction) === 0
     ) {
       await this.hang(req);
       this.calls.record(identity, method, endpoint, 0);

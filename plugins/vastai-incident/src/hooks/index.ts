@@ -5,3 +5,4 @@ export {
 export type { PolledResource } from './usePolledResource';
 export { useTriage } from './useTriage';
 export { useNow } from './useNow';
+export { useEntityResource, useRefreshOnToken } from './useEntityResource';

@@ -20,6 +20,11 @@ function renderTab(api: VastaiIncidentApi, refreshIntervalMs = 0) {
   );
 }
 
+
+function escapeRegExp(text: string) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 describe('VastaiIncidentContent', () => {
   it('shows progress while the triage loads', async () => {
     const api = mockVastaiApi({
@@ -117,11 +122,14 @@ describe('VastaiIncidentContent', () => {
       expect(screen.getAllByText(/1[2-4] s ago/).length).toBeGreaterThanOrEqual(
         report.signals.length,
       );
+      // The recommended remediation, as a button with its reason (the Remediation panel).
       const expectedActionTexts = actionText
         ? [actionText, report.actions[0].reason]
-        : [/recommends no action/];
+        : ['recommends no remediation'];
       for (const text of expectedActionTexts) {
-        expect(screen.getByText(text)).toBeInTheDocument();
+        expect(
+          (await screen.findAllByText(new RegExp(escapeRegExp(text)))).length,
+        ).toBeGreaterThan(0);
       }
       expect(api.getTriage).toHaveBeenCalledWith({
         kind: 'Component',
@@ -173,7 +181,10 @@ describe('VastaiIncidentContent', () => {
       screen.getByText('The backend gave no verdict.'),
     ).toBeInTheDocument();
     expect(screen.getByTestId('vastai-branch')).toHaveTextContent('Unknown');
-    expect(screen.getByText('something-new')).toBeInTheDocument();
+    // An action id this version does not know is not offered as a button.
+    expect(
+      await screen.findByText(/recommends no remediation/),
+    ).toBeInTheDocument();
     expect(screen.getAllByText('time unknown').length).toBeGreaterThan(0);
   });
 

@@ -7,8 +7,13 @@ import { DEFAULT_REFRESH_INTERVAL_MS, useNow, useTriage } from '../../hooks';
 import { branchLabel, formatAge } from '../common/format';
 import { SeverityBadge } from '../common/SeverityBadge';
 import { TriageErrorPanel } from '../common/TriageErrorPanel';
-import { DecisionPath } from './DecisionPath';
-import { RecommendedActions } from './RecommendedActions';
+import { useCallback, useState } from 'react';
+import { IncidentPanel } from '../Incidents';
+import { RemediationPanel } from '../Remediation';
+import { DecisionTree } from './DecisionTree';
+import { LogsSection } from './LogsSection';
+import { MetricsSection } from './MetricsSection';
+import { PodsSection } from './PodsSection';
 import { RefreshControl } from './RefreshControl';
 import { SignalList } from './SignalList';
 
@@ -31,6 +36,13 @@ export function VastaiIncidentContent(props: VastaiIncidentContentProps) {
   const intervalMs = props.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
   const triage = useTriage({ intervalMs });
   const now = useNow();
+  // One refresh button for the whole tab: the triage reads now, every section follows.
+  const [refreshToken, setRefreshToken] = useState(0);
+  const refreshTriage = triage.refresh;
+  const refreshAll = useCallback(() => {
+    refreshTriage();
+    setRefreshToken(t => t + 1);
+  }, [refreshTriage]);
 
   if (triage.loading && !triage.value) {
     return <Progress aria-label="Loading triage" />;
@@ -60,7 +72,7 @@ export function VastaiIncidentContent(props: VastaiIncidentContentProps) {
               now={now}
               refreshing={triage.refreshing}
               intervalMs={intervalMs}
-              onRefresh={triage.refresh}
+              onRefresh={refreshAll}
             />
           }
         >
@@ -109,20 +121,43 @@ export function VastaiIncidentContent(props: VastaiIncidentContentProps) {
           )}
         </InfoCard>
       </Grid>
-      <Grid item xs={12} md={6}>
-        <InfoCard title="Decision path">
-          <DecisionPath path={report.path} />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12} md={6}>
-        <InfoCard title="Recommended actions">
-          <RecommendedActions actions={report.actions} />
+      <Grid item xs={12}>
+        <InfoCard title="Runbook decision tree">
+          <DecisionTree path={report.path} branch={report.branch} />
         </InfoCard>
       </Grid>
       <Grid item xs={12}>
         <InfoCard title="Signals">
           <SignalList signals={report.signals} now={now} />
         </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Error rate and latency">
+          <MetricsSection
+            intervalMs={intervalMs > 0 ? intervalMs * 2 : 0}
+            refreshToken={refreshToken}
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Pods">
+          <PodsSection
+            now={now}
+            intervalMs={intervalMs}
+            refreshToken={refreshToken}
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Recent error log lines">
+          <LogsSection intervalMs={intervalMs} refreshToken={refreshToken} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <RemediationPanel actions={report.actions} />
+      </Grid>
+      <Grid item xs={12}>
+        <IncidentPanel report={report} />
       </Grid>
     </Grid>
   );

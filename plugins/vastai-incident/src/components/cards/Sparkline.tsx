@@ -1,3 +1,4 @@
+import Typography from '@material-ui/core/Typography';
 import { MetricSeries } from '@internal/plugin-vastai-incident-common';
 
 /**
@@ -18,7 +19,13 @@ export function Sparkline(props: {
     .map(([, v]) => v)
     .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (points.length < 2 || values.length === 0) {
-    return null;
+    // Say so: an empty space would read as "nothing happened".
+    return (
+      <Typography variant="caption" color="textSecondary" display="block">
+        {props.label}:{' '}
+        {values.length === 0 ? 'no data' : 'not enough data to draw'}.
+      </Typography>
+    );
   }
   const t0 = points[0][0];
   const t1 = points[points.length - 1][0];

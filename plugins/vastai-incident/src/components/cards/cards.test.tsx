@@ -145,6 +145,32 @@ describe('entity cards', () => {
     expect(await screen.findByText('no data')).toBeInTheDocument();
   });
 
+  it('error rate: says when the last hour has no data to draw', async () => {
+    const api = mockVastaiApi({
+      getTriage: jest.fn(async () => report),
+      getMetricRange: jest.fn(async () => ({
+        queryId: 'error-ratio',
+        start: 0,
+        end: 3600,
+        stepSeconds: 60,
+        unit: 'ratio',
+        series: [
+          {
+            labels: {},
+            points: [
+              [0, null],
+              [60, null],
+            ],
+          },
+        ],
+      })),
+    });
+    await renderCard(<ErrorRateCard />, api);
+    expect(
+      await screen.findByText('Error ratio over the last hour: no data.'),
+    ).toBeInTheDocument();
+  });
+
   it('pods: readiness, restarts and waiting reasons', async () => {
     await renderCard(<PodsCard />, mockVastaiApi());
     expect(await screen.findByText('1 of 2 ready')).toBeInTheDocument();

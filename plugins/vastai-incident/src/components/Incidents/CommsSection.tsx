@@ -1,0 +1,304 @@
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Grid from '@material-ui/core/Grid';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import { useCallback, useEffect, useState } from 'react';
+import {
+  CommChannel,
+  CommMessage,
+  CommPreview,
+  COMM_CHANNELS,
+  IncidentDetail,
+  IncidentsClient,
+} from '../../api/IncidentsClient';
+import {
+  CHANNEL_LABELS,
+  errorMessage,
+  formatTime,
+  Gate,
+  useTicker,
+} from './support';
+
+interface ChannelProps {
+  client: IncidentsClient;
+  incident: IncidentDetail;
+  channel: CommChannel;
+  send: Gate;
+  onSent: () => Promise<void>;
+}
+
+/** One channel: the filled template, editable, and the send button. */
+function ChannelComposer(props: ChannelProps) {
+  const { client, incident, channel, send } = props;
+  const label = CHANNEL_LABELS[channel];
+  const [preview, setPreview] = useState<CommPreview>();
+  const [text, setText] = useState('');
+  const [edited, setEdited] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+
+  const load = useCallback(async () => {
+    try {
+      const p = await client.previewMessage(incident.id, channel);
+      setPreview(p);
+      setText(p.text);
+      setEdited(false);
+      setError(undefined);
+    } catch (e) {
+      setError(`Preview failed: ${errorMessage(e)}`);
+    }
+  }, [client, incident.id, channel]);
+
+  // The template follows the incident (status, severity) until someone edits the text.
+  useEffect(() => {
+    if (!edited) load();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [load, incident.updatedAt, incident.messages.length]);
+
+  const doSend = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const message = await client.sendMessage(incident.id, channel, text);
+      if (message.status === 'failed') {
+        setError(`${label}: not sent: ${message.reason ?? 'unknown reason'}`);
+      } else {
+        setEdited(false);
+      }
+      await props.onSent();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const unavailable = preview?.unavailableReason;
+  const reason = !send.allowed ? send.reason : unavailable;
+  const id = `vastai-comms-${channel}`;
+  return (
+    <Box data-testid={id}>
+      <Typography variant="subtitle1" component="h4">
+        {label}
+        {preview?.statuspage && (
+          <Typography variant="caption" color="textSecondary" component="span">
+            {' '}
+            · will {preview.statuspage.action} the status-page incident (
+            {preview.statuspage.status}, component{' '}
+            {preview.statuspage.componentStatus})
+          </Typography>
+        )}
+      </Typography>
+      <TextField
+        id={`${id}-message`}
+        label={`${label} message`}
+        value={text}
+        onChange={e => {
+          setText(e.target.value);
+          setEdited(true);
+        }}
+        multiline
+        minRows={4}
+        maxRows={14}
+        fullWidth
+        variant="outlined"
+        margin="dense"
+        disabled={!preview}
+        inputProps={{ 'data-testid': `${id}-text`, maxLength: 20000 }}
+      />
+      {error && (
+        <Alert severity="error" role="alert">
+          {error}
+        </Alert>
+      )}
+      <Box
+        display="flex"
+        alignItems="center"
+        flexWrap="wrap"
+        style={{ gap: 8 }}
+        mt={1}
+      >
+        <Button
+          variant="contained"
+          color="primary"
+          onClick={doSend}
+          disabled={!!reason || busy || !text.trim()}
+          aria-describedby={reason ? `${id}-reason` : undefined}
+        >
+          {busy ? 'Sending…' : `Send to ${label}`}
+        </Button>
+        <Button onClick={load} disabled={busy}>
+          Reset from template
+        </Button>
+        {reason && (
+          <Typography
+            variant="caption"
+            color="textSecondary"
+            id={`${id}-reason`}
+          >
+            {reason}
+          </Typography>
+        )}
+      </Box>
+    </Box>
+  );
+}
+
+const STATUS_LABELS: Record<CommMessage['status'], string> = {
+  failed: 'FAILED',
+  sent: 'Sent',
+  sending: 'Sending',
+};
+
+/** Why a failed message cannot be retried now, or undefined when it can. */
+function whyNoRetry(
+  message: CommMessage,
+  send: Gate,
+  now: number,
+): string | undefined {
+  if (!send.allowed) return send.reason;
+  if (!message.retryable) return 'This failure cannot be retried';
+  const waitMs = message.retryAfter ? Date.parse(message.retryAfter) - now : 0;
+  if (waitMs > 0) {
+    return `The upstream asked to wait ${Math.ceil(waitMs / 1000)} s`;
+  }
+  return undefined;
+}
+
+/** The messages sent so far, failed ones with their reason and a retry button. */
+function SentMessages(props: {
+  client: IncidentsClient;
+  incident: IncidentDetail;
+  send: Gate;
+  onChanged: () => Promise<void>;
+}) {
+  const { client, incident, send } = props;
+  const now = useTicker();
+  const [busyId, setBusyId] = useState<string>();
+  const [error, setError] = useState<string>();
+  const messages = [...incident.messages].sort(
+    (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt),
+  );
+  if (messages.length === 0) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        No message sent yet.
+      </Typography>
+    );
+  }
+  const retry = async (message: CommMessage) => {
+    setBusyId(message.id);
+    setError(undefined);
+    try {
+      const after = await client.retryMessage(incident.id, message.id);
+      if (after.status === 'failed') {
+        setError(`Retry failed: ${after.reason ?? 'unknown reason'}`);
+      }
+      await props.onChanged();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusyId(undefined);
+    }
+  };
+  return (
+    <>
+      {error && (
+        <Alert severity="error" role="alert">
+          {error}
+        </Alert>
+      )}
+      <ul
+        aria-label="Messages sent"
+        data-testid="vastai-comms-messages"
+        style={{ listStyle: 'none', padding: 0 }}
+      >
+        {messages.map(message => {
+          const retryReason = whyNoRetry(message, send, now);
+          return (
+            <li
+              key={message.id}
+              data-status={message.status}
+              data-channel={message.channel}
+              style={{ padding: '6px 0' }}
+            >
+              <Typography variant="body2">
+                <strong>{CHANNEL_LABELS[message.channel]}</strong> ·{' '}
+                {STATUS_LABELS[message.status]} ·{' '}
+                {formatTime(message.createdAt)} · {message.createdBy} ·{' '}
+                {message.attempts} attempt{message.attempts === 1 ? '' : 's'}
+              </Typography>
+              {message.status === 'failed' && (
+                <Box
+                  display="flex"
+                  alignItems="center"
+                  flexWrap="wrap"
+                  style={{ gap: 8 }}
+                >
+                  <Typography variant="body2" color="error">
+                    Reason: {message.reason ?? 'unknown'}
+                    {message.upstreamStatus
+                      ? ` (HTTP ${message.upstreamStatus})`
+                      : ''}
+                  </Typography>
+                  <Button
+                    size="small"
+                    variant="outlined"
+                    onClick={() => retry(message)}
+                    disabled={!!retryReason || busyId === message.id}
+                    aria-label={`Retry ${
+                      CHANNEL_LABELS[message.channel]
+                    } message`}
+                  >
+                    {busyId === message.id ? 'Retrying…' : 'Retry'}
+                  </Button>
+                  {retryReason && (
+                    <Typography variant="caption" color="textSecondary">
+                      {retryReason}
+                    </Typography>
+                  )}
+                </Box>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </>
+  );
+}
+
+export interface CommsSectionProps {
+  client: IncidentsClient;
+  incident: IncidentDetail;
+  send: Gate;
+  onChanged: () => Promise<void>;
+}
+
+/** Slack and status-page messages: previewed, editable, sent, retried. */
+export function CommsSection(props: CommsSectionProps) {
+  return (
+    <Box>
+      <Grid container spacing={2}>
+        {COMM_CHANNELS.map(channel => (
+          <Grid item xs={12} md={6} key={channel}>
+            <ChannelComposer
+              client={props.client}
+              incident={props.incident}
+              channel={channel}
+              send={props.send}
+              onSent={props.onChanged}
+            />
+          </Grid>
+        ))}
+      </Grid>
+      <Box mt={2}>
+        <Typography variant="subtitle2" component="h4">
+          Messages
+        </Typography>
+        <SentMessages {...props} />
+      </Box>
+    </Box>
+  );
+}

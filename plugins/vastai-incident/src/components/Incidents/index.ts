@@ -1,0 +1,3 @@
+export { IncidentPanel } from './IncidentPanel';
+export type { IncidentPanelProps } from './IncidentPanel';
+export { useIncidentsClient } from './useIncidentsClient';

@@ -1,0 +1,2 @@
+export { RemediationPanel } from './RemediationPanel';
+export type { RemediationPanelProps } from './RemediationPanel';
