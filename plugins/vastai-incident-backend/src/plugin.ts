@@ -6,11 +6,9 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import Router from 'express-promise-router';
 import { vastaiIncidentPermissions } from '@internal/plugin-vastai-incident-common';
-import {
-  createActionsRouter,
-  createActionsService,
-} from './actions';
+import { createActionsRouter, createActionsService } from './actions';
 import { readVastaiIncidentConfig } from './config';
+import { createRedactor } from './redact';
 import {
   createIncidentsRouter,
   IncidentService,
@@ -73,18 +71,9 @@ export const vastaiIncidentPlugin = createBackendPlugin({
           logger,
           clients,
         });
-        // Incidents and actions refer to each other (evidence holds the audit rows; an action's
-        // audit row and its timeline entry share a transaction), hence the late binding.
-        const incidents = new IncidentService({
-          store: await IncidentStore.create({ database }),
-          logger,
-          config: readIncidentsConfig(config),
-          signals,
-          notifications,
-          // Called only after init, when `actions` below exists.
-          auditRows: ref => actions.history(ref, 500),
-          appBaseUrl: config.getOptionalString('app.baseUrl'),
-        });
+        // An action's audit row and its incident timeline entry share a transaction (the hook),
+        // and an evidence bundle holds the audit rows: actions first, then incidents.
+        const incidentsConfig = readIncidentsConfig(config);
         const actions = await createActionsService({
           logger,
           database,
@@ -93,7 +82,18 @@ export const vastaiIncidentPlugin = createBackendPlugin({
           config,
           settings,
           signals,
-          onAudit: incidentTimelineAuditHook(incidents.redact),
+          onAudit: incidentTimelineAuditHook(
+            createRedactor(incidentsConfig.secrets),
+          ),
+        });
+        const incidents = new IncidentService({
+          store: await IncidentStore.create({ database }),
+          logger,
+          config: incidentsConfig,
+          signals,
+          notifications,
+          auditRows: ref => actions.history(ref, 500),
+          appBaseUrl: config.getOptionalString('app.baseUrl'),
         });
         lifecycle.addShutdownHook(() => actions.idle());
         const lastSeverity = new Map<string, string | null>();

@@ -26,13 +26,11 @@ export function recommendActions(
     });
   }
   if (!a.fallbackOn) {
-    const why = a.vendor5xxBreach
-      ? 'Vast.ai answers our calls with 5xx'
-      : probe.verdict === 'vendor-down'
-      ? `Vast.ai is failing (${probe.evidence})`
-      : branch === 'vendor-incident'
-      ? 'Vast.ai has an incident'
-      : undefined;
+    let why: string | undefined;
+    if (a.vendor5xxBreach) why = 'Vast.ai answers our calls with 5xx';
+    else if (probe.verdict === 'vendor-down')
+      why = `Vast.ai is failing (${probe.evidence})`;
+    else if (branch === 'vendor-incident') why = 'Vast.ai has an incident';
     if (why) {
       actions.push({
         id: 'enable-fallback',

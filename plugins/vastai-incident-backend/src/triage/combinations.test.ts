@@ -247,7 +247,7 @@ function expected(c: Combination): {
   const severity = mostSevere([
     c.metrics === '5xx' && fallbackOn ? 'P2' : m.severity,
     c.status === 'unknown' || (statusIncident && !q1) ? 'P4' : null,
-    vendorDown ? (fallbackOn ? 'P2' : 'P1') : null,
+    vendorDownSeverity(vendorDown, fallbackOn),
     c.probe === 'slow' && c.metrics !== 'latency' ? 'P4' : null,
     c.probe === 'operator-key-refused' || c.probe === 'unknown' ? 'P4' : null,
     ({
@@ -427,7 +427,14 @@ describe('triage over every combination of signal states', () => {
 // --- property-style: random readings, invariants and monotonicity --------------------------------
 
 /** mulberry32: a tiny seeded PRNG, so a failure reproduces. */
-function prng(seed: number) {
+/** Vast.ai down: a complete outage, unless our fallback keeps serving (then degraded). */
+function vendorDownSeverity(vendorDown: boolean, fallbackOn: boolean) {
+  if (!vendorDown) return null;
+  return fallbackOn ? 'P2' : 'P1';
+}
+
+function prng(initialSeed: number) {
+  let seed = initialSeed;
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);

@@ -86,12 +86,9 @@ export function walkDecisionTree(
         'no',
       ),
     );
-    const answer =
-      a.serviceProblems.length > 0
-        ? 'no'
-        : a.serviceLooksUp
-        ? 'yes'
-        : 'unknown';
+    let answer: 'yes' | 'no' | 'unknown' = 'unknown';
+    if (a.serviceProblems.length > 0) answer = 'no';
+    else if (a.serviceLooksUp) answer = 'yes';
     // Unknown is not read as an outage either: "monitor", with the gap named in the evidence.
     path.push(
       step('service-healthy', answer, [health.evidence, kube.evidence], 'yes'),

@@ -70,12 +70,14 @@ export function statusPage(
     major: 'major_outage',
     critical: 'major_outage',
   }[indicator];
-  const state: SignalState =
-    indicator === 'none'
-      ? 'ok'
-      : indicator === 'minor'
-      ? 'degraded'
-      : 'failing';
+  const state = (
+    {
+      none: 'ok',
+      minor: 'degraded',
+      major: 'failing',
+      critical: 'failing',
+    } as const
+  )[indicator];
   return known<VendorStatusValue>('vendor-status', state, {
     indicator,
     description:
@@ -124,12 +126,9 @@ export function health(
   status: IntegrationHealthValue['status'],
   extra: Partial<IntegrationHealthValue> = {},
 ) {
-  const state: SignalState =
-    status === 'healthy'
-      ? 'ok'
-      : status === 'degraded'
-      ? 'degraded'
-      : 'failing';
+  const state = (
+    { healthy: 'ok', degraded: 'degraded', unhealthy: 'failing' } as const
+  )[status];
   return known<IntegrationHealthValue>('integration-health', state, {
     status,
     vastaiConnected: true,
@@ -170,9 +169,14 @@ export function metrics(
   const failing = value.scrapeUp === false;
   return known<MetricsValue>(
     'metrics',
-    failing ? 'failing' : errorRatio > 0.05 ? 'degraded' : 'ok',
+    metricsState(failing, errorRatio),
     value,
   );
+}
+
+function metricsState(failing: boolean, errorRatio: number): SignalState {
+  if (failing) return 'failing';
+  return errorRatio > 0.05 ? 'degraded' : 'ok';
 }
 
 /** Prometheus answers, but the service's scrape target is down: no error data at all. */
@@ -221,14 +225,16 @@ export function pods(
   shape: PodsShape = 'ready',
   env: { fallback?: boolean; queue?: boolean } = {},
 ) {
-  const list =
-    shape === 'all-crashing'
-      ? [pod(1, CRASHING), pod(2, CRASHING)]
-      : shape === 'one-crashing'
-      ? [pod(1), pod(2, CRASHING)]
-      : shape === 'rolling-out'
-      ? [pod(1), pod(2, { ready: false, waitingReason: 'ContainerCreating' })]
-      : [pod(1), pod(2)];
+  const lists: Record<PodsShape, PodSummary[]> = {
+    'all-crashing': [pod(1, CRASHING), pod(2, CRASHING)],
+    'one-crashing': [pod(1), pod(2, CRASHING)],
+    'rolling-out': [
+      pod(1),
+      pod(2, { ready: false, waitingReason: 'ContainerCreating' }),
+    ],
+    ready: [pod(1), pod(2)],
+  };
+  const list = lists[shape];
   const readyReplicas = list.filter(p => p.ready).length;
   const value: KubernetesValue = {
     cluster: 'sandbox',
@@ -250,12 +256,13 @@ export function pods(
         ]
       : [],
   };
-  const state: SignalState =
-    shape === 'all-crashing'
-      ? 'failing'
-      : shape === 'one-crashing'
-      ? 'degraded'
-      : 'ok';
+  const states: Record<PodsShape, SignalState> = {
+    'all-crashing': 'failing',
+    'one-crashing': 'degraded',
+    'rolling-out': 'ok',
+    ready: 'ok',
+  };
+  const state = states[shape];
   return known<KubernetesValue>('kubernetes', state, value);
 }
 
