@@ -72,6 +72,20 @@ function runJest(label, cwd, cliArgs) {
 }
 
 const phases = [];
+if (jestArgs.length === 0) {
+  // Static checks first: they take seconds and say what is wrong precisely.
+  for (const [label, cmd] of [
+    ['type check', ['tsc', '--noEmit']],
+    ['lint', ['backstage-cli', 'repo', 'lint']],
+  ]) {
+    console.log(`\n=== npm test: ${label} ===`);
+    const check = spawnSync('npx', cmd, { cwd: root, env, stdio: 'inherit' });
+    if (check.status !== 0) {
+      console.error(`npm test: ${label} failed`);
+      phases.push({ status: 1, report: undefined });
+    }
+  }
+}
 phases.push(runJest('packages', root, ['repo', 'test', ...jestArgs]));
 
 const e2eDir = path.join(root, 'test');
