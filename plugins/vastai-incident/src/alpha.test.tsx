@@ -16,9 +16,10 @@ describe('new frontend system plugin', () => {
     expect(plugin.pluginId ?? (plugin as any).id).toBe('vastai-incident');
   });
 
-  it('provides the API, the tab and the four cards', () => {
+  it('provides the API, the tab, the four cards and the incidents page', () => {
     for (const id of [
       'api:vastai-incident',
+      'page:vastai-incident',
       'entity-content:vastai-incident',
       'entity-card:vastai-incident/vendor-status',
       'entity-card:vastai-incident/integration-health',

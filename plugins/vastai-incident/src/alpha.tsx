@@ -3,11 +3,13 @@
  *
  * @packageDocumentation
  */
+import ReportProblemOutlinedIcon from '@material-ui/icons/ReportProblemOutlined';
 import {
   ApiBlueprint,
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import {
   EntityCardBlueprint,
@@ -81,6 +83,23 @@ export const vastaiPodsEntityCard = EntityCardBlueprint.make({
   },
 });
 
+/**
+ * The portal-wide incidents page. frontend-plugin-api 1.0 has no NavItemBlueprint:
+ * the page's title is what the app shows for it.
+ */
+export const vastaiIncidentsPage = PageBlueprint.make({
+  params: {
+    path: '/vastai-incidents',
+    title: 'Vast.ai incidents',
+    // With a title and an icon the page is also a sidebar item.
+    icon: <ReportProblemOutlinedIcon fontSize="inherit" />,
+    // The page draws its own header.
+    noHeader: true,
+    loader: () =>
+      import('./components/IncidentsPage').then(m => <m.VastaiIncidentsPage />),
+  },
+});
+
 /** The plugin: install it explicitly in `createApp({ features })` or via package discovery. */
 export const vastaiIncidentFrontendPlugin = createFrontendPlugin({
   pluginId: VASTAI_INCIDENT_PLUGIN_ID,
@@ -92,6 +111,7 @@ export const vastaiIncidentFrontendPlugin = createFrontendPlugin({
     vastaiIntegrationHealthEntityCard,
     vastaiErrorRateEntityCard,
     vastaiPodsEntityCard,
+    vastaiIncidentsPage,
   ],
 });
 

@@ -15,6 +15,8 @@ import {
   isVastaiIncidentAvailable,
   vastaiIncidentApiRef,
   vastaiIncidentPlugin,
+  VastaiIncidentsPage,
+  incidentsPageRouteRef,
 } from './index';
 import {
   annotatedEntity,
@@ -26,6 +28,11 @@ import {
 describe('legacy (old frontend system) exports', () => {
   it('exports a legacy plugin with the same id', () => {
     expect(vastaiIncidentPlugin.getId()).toBe('vastai-incident');
+  });
+
+  it('exports the portal-wide incidents page as a routable extension', () => {
+    expect(VastaiIncidentsPage).toBeDefined();
+    expect(incidentsPageRouteRef).toBeDefined();
   });
 
   it('decides availability from the annotation', () => {

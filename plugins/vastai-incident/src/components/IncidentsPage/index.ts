@@ -1,0 +1,1 @@
+export { VastaiIncidentsPage, IncidentsList } from './VastaiIncidentsPage';
