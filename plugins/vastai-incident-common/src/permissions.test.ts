@@ -21,7 +21,9 @@ describe('permissions', () => {
 
   it('count every permission but read as a write', () => {
     expect(vastaiIncidentWritePermissions).toHaveLength(4);
-    expect(vastaiIncidentWritePermissions).not.toContain(vastaiIncidentReadPermission);
+    expect(vastaiIncidentWritePermissions).not.toContain(
+      vastaiIncidentReadPermission,
+    );
     for (const p of vastaiIncidentWritePermissions) {
       expect(p.attributes.action).not.toBe('read');
     }

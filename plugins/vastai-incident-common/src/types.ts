@@ -75,13 +75,23 @@ export interface VendorStatusValue {
   indicator: 'none' | 'minor' | 'major' | 'critical';
   description: string;
   /** Unresolved incidents on the page. */
-  incidents: Array<{ name: string; status: string; impact: string; updatedAt?: string }>;
+  incidents: Array<{
+    name: string;
+    status: string;
+    impact: string;
+    updatedAt?: string;
+  }>;
   components: Array<{ name: string; status: string }>;
 }
 
 /** The product's own cheap authenticated call to the Vast.ai API. */
 export interface VendorApiValue {
-  outcome: 'ok' | 'auth-failure' | 'rate-limited' | 'vendor-error' | 'unreachable';
+  outcome:
+    | 'ok'
+    | 'auth-failure'
+    | 'rate-limited'
+    | 'vendor-error'
+    | 'unreachable';
   httpStatus?: number;
   message?: string;
 }
@@ -130,7 +140,12 @@ export interface KubernetesValue {
   rateLimitMode?: string;
   /** A rollout in progress (new pods not yet all ready). */
   rolloutInProgress?: boolean;
-  warningEvents: Array<{ reason: string; message: string; count: number; lastSeen?: string }>;
+  warningEvents: Array<{
+    reason: string;
+    message: string;
+    count: number;
+    lastSeen?: string;
+  }>;
 }
 
 export interface LogLine {

@@ -1,86 +1,9 @@
-import type { ActionId } from '@internal/plugin-vastai-incident-common';
-
-/** Where a run is. `dry-run` and `rejected` end at once; the others after apply and verify. */
-export type ActionRunStatus =
-  | 'dry-run'
-  | 'rejected'
-  | 'awaiting-approval'
-  | 'running'
-  | 'succeeded'
-  | 'unverified'
-  | 'failed';
-
-export type ActionPhase =
-  | 'authorized'
-  | 'dry-run'
-  | 'applying'
-  | 'rolling-out'
-  | 'verifying'
-  | 'restoring'
-  | 'done';
-
-/** One line of a readable diff; secret values are always `********`. */
-export interface ActionDiffLine {
-  /** e.g. `Deployment vastai/vastai-integration` */
-  object: string;
-  /** e.g. `spec.template.spec.containers[app].env[RATE_LIMIT_MODE]` */
-  path: string;
-  before: string | null;
-  after: string | null;
-  secret?: boolean;
-}
-
-export interface ActionVerification {
-  rolloutComplete: boolean;
-  /** The signal that triggered the action, as last seen. */
-  signal?: string;
-  recovered: boolean;
-  evidence: string[];
-  deadlineSeconds: number;
-  elapsedMs: number;
-}
-
-/** A run as the API answers it and the history lists it. Never carries a secret value. */
-export interface ActionRun {
-  runId: string;
-  entityRef: string;
-  integration: string;
-  actionId: ActionId;
-  dryRun: boolean;
-  actor: string;
-  /** With `requireSecondApprovalForKeyRotation`: who approved (a different user). */
-  approvedBy?: string;
-  status: ActionRunStatus;
-  phase: ActionPhase;
-  /** Why it ended as it did (failed, unverified, rejected), or what was done. */
-  reason?: string;
-  /** `conflict` when the Secret changed underneath (409), `busy`, `cooldown`, `disabled` ... */
-  code?: string;
-  diff: ActionDiffLine[];
-  /** The values the action replaced (what its revert restores); secrets masked. */
-  previous?: Record<string, string | null>;
-  verification?: ActionVerification;
-  idempotencyKey?: string;
-  startedAt: string;
-  finishedAt?: string;
-}
-
-/** One audit row as the history route lists it. */
-export interface ActionAuditEntry {
-  id: number;
-  runId?: string;
-  actor: string;
-  entityRef: string;
-  integration?: string;
-  actionId: string;
-  dryRun: boolean;
-  outcome: string;
-  reason?: string;
-  diff?: ActionDiffLine[];
-  previous?: Record<string, string | null>;
-  verification?: ActionVerification;
-  idempotencyKey?: string;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-}
+// The wire shapes live in the common package, shared with the frontend.
+export type {
+  ActionAuditEntry,
+  ActionDiffLine,
+  ActionPhase,
+  ActionRun,
+  ActionRunStatus,
+  ActionVerification,
+} from '@internal/plugin-vastai-incident-common';

@@ -1,112 +1,36 @@
 import { ResponseError } from '@backstage/errors';
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
+  COMM_CHANNELS,
+  INCIDENT_STATUSES,
   Severity,
   VASTAI_INCIDENT_PLUGIN_ID,
+  type IncidentStatus,
+  type CommChannel,
+  type Incident,
+  type TimelineEvent,
+  type CommStatus,
+  type CommMessage,
+  type CommPreview,
+  type EvidenceStatus,
+  type EvidenceBundle,
+  type Postmortem,
 } from '@internal/plugin-vastai-incident-common';
 
-/*
- * The shapes of the backend's `/v1/incidents` routes
- * (plugins/vastai-incident-backend/src/incidents/types.ts), mirrored here because a
- * frontend package cannot import a backend one.
- */
-
-export const INCIDENT_STATUSES = [
-  'investigating',
-  'identified',
-  'monitoring',
-  'resolved',
-] as const;
-export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
-
-export const COMM_CHANNELS = ['slack', 'statuspage'] as const;
-export type CommChannel = (typeof COMM_CHANNELS)[number];
-
-export interface Incident {
-  id: string;
-  entityRef: string;
-  integration?: string;
-  title: string;
-  severity: Severity;
-  status: IncidentStatus;
-  impact: string;
-  commander: string;
-  declaredBy: string;
-  declaredAt: string;
-  updatedAt: string;
-  resolvedAt?: string;
-  respondedAt?: string;
-  /** declaredAt + the severity's response-time target. */
-  responseDueAt: string;
-  overdue: boolean;
-  lastTriageSeverity?: Severity | 'none';
-  statuspageIncidentId?: string;
-}
-
-export interface TimelineEvent {
-  id: number;
-  incidentId: string;
-  at: string;
-  kind: string;
-  actor?: string;
-  summary: string;
-  detail?: unknown;
-}
-
-export type CommStatus = 'sending' | 'sent' | 'failed';
-
-export interface CommMessage {
-  id: string;
-  incidentId: string;
-  channel: CommChannel;
-  text: string;
-  payload: Record<string, unknown>;
-  status: CommStatus;
-  attempts: number;
-  reason?: string;
-  retryable: boolean;
-  retryAfter?: string;
-  upstreamStatus?: number;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CommPreview {
-  channel: CommChannel;
-  text: string;
-  blocks?: unknown[];
-  statuspage?: {
-    action: 'create' | 'update';
-    status: IncidentStatus;
-    impact: string;
-    componentStatus: string;
-  };
-  /** Why sending would fail now (channel not configured). */
-  unavailableReason?: string;
-}
-
-export type EvidenceStatus = 'building' | 'ready' | 'failed';
-
-export interface EvidenceBundle {
-  id: string;
-  incidentId: string;
-  status: EvidenceStatus;
-  progress: number;
-  sizeBytes?: number;
-  reason?: string;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Postmortem {
-  incidentId: string;
-  markdown: string;
-  saved: boolean;
-  updatedBy?: string;
-  updatedAt?: string;
-}
+// The shapes of the `/v1/incidents` routes, shared with the backend.
+export { INCIDENT_STATUSES, COMM_CHANNELS };
+export type {
+  IncidentStatus,
+  CommChannel,
+  Incident,
+  TimelineEvent,
+  CommStatus,
+  CommMessage,
+  CommPreview,
+  EvidenceStatus,
+  EvidenceBundle,
+  Postmortem,
+};
 
 /** `GET /incidents/:id`: the incident with everything recorded about it. */
 export interface IncidentDetail extends Incident {

@@ -10,90 +10,26 @@ import {
 import {
   ActionId,
   VASTAI_INCIDENT_PLUGIN_ID,
+  type ActionAuditEntry,
+  type ActionDiffLine,
+  type ActionHistory,
+  type ActionPhase,
+  type ActionRun,
+  type ActionRunStatus,
+  type ActionVerification,
 } from '@internal/plugin-vastai-incident-common';
 import { useMemo } from 'react';
 
-// The wire shapes of the backend's actions routes (plugins/vastai-incident-backend/src/actions/types.ts).
-// Mirrored here because a frontend package must not import the backend package.
-
-export type ActionRunStatus =
-  | 'dry-run'
-  | 'rejected'
-  | 'awaiting-approval'
-  | 'running'
-  | 'succeeded'
-  | 'unverified'
-  | 'failed';
-
-export type ActionPhase =
-  | 'authorized'
-  | 'dry-run'
-  | 'applying'
-  | 'rolling-out'
-  | 'verifying'
-  | 'restoring'
-  | 'done';
-
-/** One line of a readable diff; secret values are always masked by the server. */
-export interface ActionDiffLine {
-  object: string;
-  path: string;
-  before: string | null;
-  after: string | null;
-  secret?: boolean;
-}
-
-export interface ActionVerification {
-  rolloutComplete: boolean;
-  signal?: string;
-  recovered: boolean;
-  evidence: string[];
-  deadlineSeconds: number;
-  elapsedMs: number;
-}
-
-export interface ActionRun {
-  runId: string;
-  entityRef: string;
-  integration: string;
-  actionId: ActionId;
-  dryRun: boolean;
-  actor: string;
-  approvedBy?: string;
-  status: ActionRunStatus;
-  phase: ActionPhase;
-  reason?: string;
-  /** `busy`, `cooldown`, `conflict`, `disabled`, `verification-failed` ... */
-  code?: string;
-  diff: ActionDiffLine[];
-  previous?: Record<string, string | null>;
-  verification?: ActionVerification;
-  idempotencyKey?: string;
-  startedAt: string;
-  finishedAt?: string;
-}
-
-export interface ActionAuditEntry {
-  id: number;
-  runId?: string;
-  actor: string;
-  entityRef: string;
-  integration?: string;
-  actionId: string;
-  dryRun: boolean;
-  outcome: string;
-  reason?: string;
-  diff?: ActionDiffLine[];
-  verification?: ActionVerification;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-}
-
-export interface ActionHistory {
-  entityRef: string;
-  entries: ActionAuditEntry[];
-}
+// The wire shapes of the actions routes, shared with the backend.
+export type {
+  ActionAuditEntry,
+  ActionDiffLine,
+  ActionHistory,
+  ActionPhase,
+  ActionRun,
+  ActionRunStatus,
+  ActionVerification,
+};
 
 /** States after which a run changes no more. */
 export const FINAL_RUN_STATUSES: ReadonlyArray<ActionRunStatus> = [
