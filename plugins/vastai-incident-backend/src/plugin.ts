@@ -98,19 +98,21 @@ export const vastaiIncidentPlugin = createBackendPlugin({
         lifecycle.addShutdownHook(() => actions.idle());
         const lastSeverity = new Map<string, string | null>();
 
-        // Order matters: each router parses JSON bodies with its own size limit, and the first
-        // parser wins (incidents take large postmortems, actions only small bodies).
+        // Each router parses JSON bodies with its own limit and error wording (the actions' never
+        // quote a body, which may hold a pasted key), so each sees only its own paths.
+        const incidentsRouter = await createIncidentsRouter({
+          logger,
+          httpAuth,
+          permissions,
+          catalog,
+          incidents,
+          auditor,
+        });
         const incidentsV1 = Router();
-        incidentsV1.use(
-          '/v1',
-          await createIncidentsRouter({
-            logger,
-            httpAuth,
-            permissions,
-            catalog,
-            incidents,
-            auditor,
-          }),
+        incidentsV1.use('/v1', (req, res, next) =>
+          req.path === '/incidents' || req.path.startsWith('/incidents/')
+            ? incidentsRouter(req, res, next)
+            : next(),
         );
         httpRouter.use(incidentsV1);
         httpRouter.use(

@@ -539,5 +539,22 @@ describe('the plugin as wired', () => {
       .set('Authorization', mockCredentials.user.header());
     expect(history.status).toBe(200);
     expect(history.body.entries).toEqual([]);
+
+    // A malformed action body is refused without quoting it: it may hold a pasted key.
+    const pasted = 'pasted-key-canary-7f3a9c';
+    const malformed = await request(server)
+      .post(`${BASE}/vastai-integration/actions/rotate-api-key`)
+      .set('Authorization', mockCredentials.user.header())
+      .set('Content-Type', 'application/json')
+      .send(`{"dryRun": true, "newApiKey": ${pasted}}`);
+    expect(malformed.status).toBe(400);
+    expect(JSON.stringify(malformed.body)).not.toContain(pasted);
+    const malformedIncident = await request(server)
+      .post('/api/vastai-incident/v1/incidents')
+      .set('Authorization', mockCredentials.user.header())
+      .set('Content-Type', 'application/json')
+      .send(`{"title": ${pasted}}`);
+    expect(malformedIncident.status).toBe(400);
+    expect(JSON.stringify(malformedIncident.body)).not.toContain(pasted);
   });
 });

@@ -17,7 +17,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { entityParams, parseInput } from './http/validation';
+import { entityParams, jsonBody, parseInput } from './http/validation';
 import { buildTriageReport, SignalService } from './service';
 import { EntityLookup } from './service/entityLookup';
 
@@ -49,7 +49,7 @@ export async function createRouter(
   const { httpAuth, permissions, catalog, signals } = options;
   const entities = new EntityLookup(catalog, options.entityLookupTtlMs ?? 5000);
   const router = Router();
-  router.use(express.json());
+  router.use(jsonBody('100kb'));
 
   /** Validates, authenticates, authorizes, then finds the entity's integration (or 404). */
   async function resolve(req: Request) {

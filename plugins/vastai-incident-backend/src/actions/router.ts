@@ -4,7 +4,7 @@ import type {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
@@ -15,7 +15,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { entityParams, parseInput } from '../http/validation';
+import { entityParams, jsonBody, parseInput } from '../http/validation';
 import type { ActionsService } from './service';
 
 export interface ActionsRouterOptions {
@@ -68,22 +68,7 @@ export function createActionsRouter(
 ): express.Router {
   const { httpAuth, permissions, catalog, actions } = options;
   const router = Router();
-  router.use(express.json({ limit: '16kb' }));
-  // body-parser's own messages may quote the body, which can carry a pasted key: say less.
-  router.use(
-    (
-      error: any,
-      _req: Request,
-      _res: express.Response,
-      next: express.NextFunction,
-    ) => {
-      next(
-        error?.type
-          ? new InputError('Invalid body: not JSON of the expected size')
-          : error,
-      );
-    },
-  );
+  router.use(jsonBody('16kb'));
 
   const entityRefOf = (p: { namespace: string; kind: string; name: string }) =>
     stringifyEntityRef({

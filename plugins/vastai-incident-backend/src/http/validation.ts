@@ -1,4 +1,5 @@
 import { InputError } from '@backstage/errors';
+import express from 'express';
 import { z } from 'zod';
 
 /**
@@ -37,4 +38,22 @@ export function parseInput<T>(
     throw new InputError(`Invalid ${what}: ${detail}`);
   }
   return result.data;
+}
+
+/**
+ * JSON body parsing whose failures never quote the body: body-parser's messages (and the error
+ * object Backstage's error handler serialises) carry the raw text, which may hold a pasted key.
+ */
+export function jsonBody(limit: string): express.RequestHandler[] {
+  const parse = express.json({ limit });
+  return [
+    parse,
+    ((error, _req, _res, next) => {
+      next(
+        error?.type
+          ? new InputError('Invalid body: not JSON of the expected size')
+          : error,
+      );
+    }) as express.ErrorRequestHandler as unknown as express.RequestHandler,
+  ];
 }

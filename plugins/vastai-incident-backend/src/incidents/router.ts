@@ -22,7 +22,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { ENTITY_NAME_PATTERN, parseInput } from '../http/validation';
+import { ENTITY_NAME_PATTERN, jsonBody, parseInput } from '../http/validation';
 import type { IncidentService } from './service';
 import {
   COMM_CHANNELS,
@@ -134,7 +134,7 @@ export async function createIncidentsRouter(
 ): Promise<express.Router> {
   const { httpAuth, permissions, catalog, incidents, auditor } = deps;
   const router = Router();
-  router.use(express.json({ limit: '512kb' }));
+  router.use(jsonBody('512kb'));
 
   const user = (req: Request) => httpAuth.credentials(req, { allow: ['user'] });
   const actorOf = (c: BackstageCredentials<BackstageUserPrincipal>) =>
