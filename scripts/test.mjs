@@ -7,7 +7,9 @@
  *      browser end-to-end in Debian's Chromium), one at a time since they share fixed ports.
  * Fails when PostgreSQL was not really used by the database tests.
  * Extra arguments go to phase 1's Jest (e.g. `npm test -- plugins/vastai-incident-backend`);
- * `--skip-e2e` skips phase 2.
+ * `--skip-e2e` skips phase 2, `--skip-static` the type check and lint.
+ * Every step runs on the Node that runs this script (`/path/to/node scripts/test.mjs` tests
+ * on that Node: scripts/test-node24.sh does so) and prints how long it took.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,17 +21,30 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const skipE2e = args.includes('--skip-e2e');
-const jestArgs = args.filter(a => a !== '--skip-e2e');
+const skipStatic = args.includes('--skip-static');
+const jestArgs = args.filter(a => a !== '--skip-e2e' && a !== '--skip-static');
+
+/** PATH with this script's Node first: npx, backstage-cli and Jest find `node` on PATH. */
+function pathWithThisNode() {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter);
+  const first = dirs.map(d => path.join(d, 'node')).find(f => fs.existsSync(f));
+  if (first && fs.realpathSync(first) === fs.realpathSync(process.execPath)) {
+    return process.env.PATH;
+  }
+  return [path.dirname(process.execPath), ...dirs].join(path.delimiter);
+}
 
 const env = {
   ...process.env,
+  PATH: pathWithThisNode(),
   CI: 'true',
   BACKSTAGE_TEST_DISABLE_DOCKER: '1',
   BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:
     process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
     'postgresql://postgres@127.0.0.1:5432',
   BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING:
-    process.env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING ?? 'redis://127.0.0.1:6379',
+    process.env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING ??
+    'redis://127.0.0.1:6379',
 };
 
 function canConnect(host, port) {
@@ -48,19 +63,38 @@ function canConnect(host, port) {
 }
 
 if (!(await canConnect('127.0.0.1', 5432))) {
-  console.error('npm test: PostgreSQL is not reachable on 127.0.0.1:5432; the database tests need it (see .ci/run).');
+  console.error(
+    'npm test: PostgreSQL is not reachable on 127.0.0.1:5432; the database tests need it (see .ci/run).',
+  );
   process.exit(1);
 }
 
 const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vastai-test-'));
+console.log(`npm test on Node ${process.version}`);
+
+const durations = [];
+/** Runs one step (a spawnSync call) and keeps how long it took for the summary. */
+function timed(label, run) {
+  console.log(`\n=== npm test: ${label} ===`);
+  const started = Date.now();
+  const result = run();
+  durations.push(`${label.padEnd(44)} ${formatDuration(Date.now() - started)}`);
+  return result;
+}
+
+function formatDuration(ms) {
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
 
 function runJest(label, cwd, cliArgs) {
   const outputFile = path.join(resultsDir, `${label}.json`);
-  console.log(`\n=== npm test: ${label} ===`);
-  const result = spawnSync(
-    'npx',
-    ['backstage-cli', ...cliArgs, '--json', `--outputFile=${outputFile}`],
-    { cwd, env, stdio: 'inherit' },
+  const result = timed(label, () =>
+    spawnSync(
+      'npx',
+      ['backstage-cli', ...cliArgs, '--json', `--outputFile=${outputFile}`],
+      { cwd, env, stdio: 'inherit' },
+    ),
   );
   let report;
   try {
@@ -72,14 +106,15 @@ function runJest(label, cwd, cliArgs) {
 }
 
 const phases = [];
-if (jestArgs.length === 0) {
+if (jestArgs.length === 0 && !skipStatic) {
   // Static checks first: they take seconds and say what is wrong precisely.
   for (const [label, cmd] of [
     ['type check', ['tsc', '--noEmit']],
     ['lint', ['backstage-cli', 'repo', 'lint']],
   ]) {
-    console.log(`\n=== npm test: ${label} ===`);
-    const check = spawnSync('npx', cmd, { cwd: root, env, stdio: 'inherit' });
+    const check = timed(label, () =>
+      spawnSync('npx', cmd, { cwd: root, env, stdio: 'inherit' }),
+    );
     if (check.status !== 0) {
       console.error(`npm test: ${label} failed`);
       phases.push({ status: 1, report: undefined });
@@ -91,17 +126,24 @@ phases.push(runJest('packages', root, ['repo', 'test', ...jestArgs]));
 const e2eDir = path.join(root, 'test');
 if (!skipE2e && jestArgs.length === 0) {
   // The browser tests load the built app from the backend; build it fresh so they test this tree.
-  console.log('\n=== npm test: building packages/app for the browser tests ===');
-  const build = spawnSync('npx', ['backstage-cli', 'package', 'build'], {
-    cwd: path.join(root, 'packages/app'),
-    env: { ...env, NODE_ENV: 'production', NODE_OPTIONS: '--max-old-space-size=6144' },
-    stdio: 'inherit',
-  });
+  const build = timed('building packages/app for the browser tests', () =>
+    spawnSync('npx', ['backstage-cli', 'package', 'build'], {
+      cwd: path.join(root, 'packages/app'),
+      env: {
+        ...env,
+        NODE_ENV: 'production',
+        NODE_OPTIONS: '--max-old-space-size=6144',
+      },
+      stdio: 'inherit',
+    }),
+  );
   if (build.status !== 0) {
     console.error('npm test: building packages/app failed');
     phases.push({ status: 1, report: undefined });
   } else {
-    phases.push(runJest('cross-package', e2eDir, ['package', 'test', '--runInBand']));
+    phases.push(
+      runJest('cross-package', e2eDir, ['package', 'test', '--runInBand']),
+    );
   }
 }
 
@@ -116,16 +158,24 @@ for (const { report } of phases) {
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
   for (const suite of report.testResults ?? []) {
     for (const t of suite.assertionResults ?? []) {
-      if (t.status === 'passed' && /POSTGRES/.test(t.fullName)) postgresPassed += 1;
+      if (t.status === 'passed' && /POSTGRES/.test(t.fullName))
+        postgresPassed += 1;
     }
   }
 }
 
 let exitCode = phases.some(p => p.status !== 0 || !p.report) ? 1 : 0;
 if (jestArgs.length === 0 && postgresPassed === 0) {
-  console.error('npm test: no PostgreSQL test passed; PostgreSQL was skipped, which CI does not accept.');
+  console.error(
+    'npm test: no PostgreSQL test passed; PostgreSQL was skipped, which CI does not accept.',
+  );
   exitCode = 1;
 }
+console.log(
+  `\n=== npm test on Node ${process.version}: durations ===\n${durations.join(
+    '\n',
+  )}`,
+);
 console.log(`\nPostgreSQL tests passed: ${postgresPassed}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(exitCode);

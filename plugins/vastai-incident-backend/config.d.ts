@@ -7,6 +7,13 @@ export interface Config {
   vastaiIncident?: {
     /** Whether remediation actions may change anything (false: dry runs only). Default false. */
     actionsEnabled?: boolean;
+    /**
+     * A production start is one whose config sets `auth.environment: production` (as
+     * app-config.production.yaml does). Such a start fails when an integration's Slack webhook
+     * or Statuspage API is on a loopback address (`localhost`, `127.0.0.0/8`, `::1`, `0.0.0.0`),
+     * where only the sandbox's receivers listen, unless this is true. Default false.
+     */
+    allowLoopbackComms?: boolean;
     /** How long probe results are shared between viewers, in seconds. Default 15. */
     cacheTtlSeconds?: number;
     /** Deadline of every single upstream call, in milliseconds. Default 3000. */
@@ -20,6 +27,19 @@ export interface Config {
     maxResponseBytes?: number;
     /** How long a last known good value may be served as stale, in seconds. Default 3600. */
     staleMaxAgeSeconds?: number;
+    /**
+     * How old each source's reading may be, in seconds, and still count as current evidence
+     * (an older one is shown, labelled stale, and never counts as evidence that Vast.ai is
+     * healthy). Default: three probe intervals (`vendorApi`: of the vendor probe interval,
+     * the others: of `cacheTtlSeconds`).
+     */
+    freshnessSeconds?: {
+      vendorStatus?: number;
+      vendorApi?: number;
+      health?: number;
+      metrics?: number;
+      kubernetes?: number;
+    };
 
     vendor?: {
       /** Vast.ai REST base, e.g. https://console.vast.ai/api/v0 (paths end with a slash). */
@@ -56,9 +76,21 @@ export interface Config {
       allowedHosts?: string[];
     };
 
-    /** The integrations, keyed by the value of the entity annotation `vast.ai/integration`. */
+    /**
+     * The integrations, keyed by the value of the entity annotation `vast.ai/integration`. The
+     * annotation only says which integration an entity means; `entities` says which entities may
+     * use it.
+     */
     integrations?: {
       [name: string]: {
+        /**
+         * The entities bound to this integration, as entity refs (`kind:namespace/name`, e.g.
+         * `component:default/vastai-integration`). Only these may use its deployment, Secret,
+         * logs, Slack channel and status page: any other entity whose annotation names the
+         * integration is refused (403, naming this missing binding) on every route. Unset or
+         * empty: no entity may use it.
+         */
+        entities?: string[];
         /** Display name. */
         title?: string;
         /** The service's health endpoint (JSON). */
@@ -83,6 +115,10 @@ export interface Config {
           rateLimitedPerMinute?: number;
           p99LatencySeconds?: number;
           errorRatio?: number;
+          /** Our probe is slow above this many seconds, whatever its usual latency. Default 1. */
+          probeSlowSeconds?: number;
+          /** Our probe is slow above this multiple of its usual latency. Default 5. */
+          probeSlowFactor?: number;
         };
         /** Slack incoming webhook for the internal incident messages. */
         slack?: {
@@ -104,13 +140,31 @@ export interface Config {
           apiKey: string;
           /** The component whose status follows the incident's severity. */
           componentId?: string;
+          /**
+           * The public words: the status page's incident name and message come from this
+           * template alone, never from the internal title, impact or triage. Each key left out
+           * keeps the runbook's default ("Vast.ai Integration Issue").
+           */
+          publicTemplate?: {
+            /** The public incident's name. Default "Vast.ai Integration Issue". */
+            name?: string;
+            /** The user impact told the public per severity; `{impact}` in the body. */
+            impact?: { P1?: string; P2?: string; P3?: string; P4?: string };
+            /** The message per incident status; `{impact}` and `{lastUpdated}` are filled in. */
+            body?: {
+              investigating?: string;
+              identified?: string;
+              monitoring?: string;
+              resolved?: string;
+            };
+          };
         };
       };
     };
 
     /** Remediation actions (see also `actionsEnabled`). */
     actions?: {
-      /** Minimum seconds between two runs of one action on one entity. Default 60. */
+      /** Minimum seconds after any action on a deployment before the next one on it. Default 60. */
       cooldownSeconds?: number;
       /** Deadline for the rollout and the recovery of the triggering signal, in seconds. Default 180. */
       verifyTimeoutSeconds?: number;

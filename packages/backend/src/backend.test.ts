@@ -4,12 +4,12 @@ import { Client } from 'pg';
 import {
   PortalTestBackend,
   startPortalTestBackend,
-} from './__testUtils__/startPortalTestBackend';
+} from './testing/startPortalTestBackend';
 import {
   getJson,
   signInAsGuest,
   waitForDemoCatalog,
-} from './__testUtils__/portalClient';
+} from './testing/portalClient';
 
 // Booting every plugin and ingesting the catalog takes a while on a shared 2-core machine.
 jest.setTimeout(120_000);
@@ -47,6 +47,18 @@ async function withPostgres<T>(
   }
 }
 
+/** The PostgreSQL databases this run's backend created (one per plugin, named with the prefix). */
+function databasesOfThisRun(): Promise<string[]> {
+  return withPostgres('postgres', async client =>
+    (
+      await client.query(
+        'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
+        [pgPrefix],
+      )
+    ).rows.map(r => r.datname),
+  );
+}
+
 describe('the portal backend', () => {
   // The database tests must not pass by skipping PostgreSQL.
   it('has PostgreSQL to test against', () => {
@@ -71,12 +83,9 @@ describe('the portal backend', () => {
     afterAll(async () => {
       await backend?.stop();
       if (databaseId === 'POSTGRES_15') {
+        const created = await databasesOfThisRun();
         await withPostgres('postgres', async client => {
-          const { rows } = await client.query(
-            'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
-            [pgPrefix],
-          );
-          for (const { datname } of rows) {
+          for (const datname of created) {
             await client.query(`DROP DATABASE "${datname}" WITH (FORCE)`);
           }
         });
@@ -172,15 +181,7 @@ describe('the portal backend', () => {
     if (databaseId === 'POSTGRES_15') {
       it('really keeps its data in PostgreSQL', async () => {
         const catalogDb = `${pgPrefix}catalog`;
-        const databaseNames = await withPostgres('postgres', async client =>
-          (
-            await client.query(
-              'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
-              [pgPrefix],
-            )
-          ).rows.map(r => r.datname),
-        );
-        expect(databaseNames).toEqual(
+        expect(await databasesOfThisRun()).toEqual(
           expect.arrayContaining([catalogDb, `${pgPrefix}auth`]),
         );
         const refs = await withPostgres(catalogDb, async client =>

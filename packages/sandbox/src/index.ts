@@ -31,11 +31,21 @@ import { World } from './world/world';
 export { SCENARIO_NAMES, SCENARIOS } from './scenarios/scenarios';
 export type { ScenarioName } from './scenarios/scenarios';
 export {
+  expectedVerdict,
+  HEALTH_SHAPES,
+  STATUS_SOURCES,
+} from './scenarios/expectedVerdicts';
+export type {
+  ExpectedVerdict,
+  StatusSource,
+} from './scenarios/expectedVerdicts';
+export {
   DEFAULT_BASE_PORT,
   portsFromBase,
   DEFAULT_OPERATOR_KEY,
 } from './config';
 export type { VastCallStats } from './vast/callLog';
+export type { KubeWriteRecord } from './kube/types';
 
 export interface SandboxOptions {
   /** Ports by name; missing ones are ephemeral (0). */

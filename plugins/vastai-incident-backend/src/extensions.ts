@@ -1,5 +1,5 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
-import type { UpstreamClients } from './service';
+import type { UpstreamClients } from './signals';
 
 /** Lets a backend module replace the plugin's upstream clients (tests, harnesses, proxies). */
 export interface VastaiIncidentUpstreamsExtensionPoint {

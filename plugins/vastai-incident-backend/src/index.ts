@@ -6,12 +6,15 @@
 export { vastaiIncidentPlugin as default } from './plugin';
 export { vastaiIncidentUpstreamsExtensionPoint } from './extensions';
 export type { VastaiIncidentUpstreamsExtensionPoint } from './extensions';
-export { createRouter } from './router';
-export type { RouterOptions } from './router';
-export { SignalService, buildTriageReport } from './service';
-export type { SignalServiceOptions, UpstreamClients } from './service';
-export { readVastaiIncidentConfig } from './config';
+export { createSignalsRouter } from './signals/router';
+export type { SignalsRouterOptions } from './signals/router';
+export { EntityGate } from './access/entityGate';
+export type { EntityGateOptions, EntityCheck } from './access/entityGate';
+export { SignalService, buildTriageReport } from './signals';
+export type { SignalServiceOptions, UpstreamClients } from './signals';
+export { readConfig, readVastaiIncidentConfig } from './config';
 export type {
+  PluginConfig,
   VastaiIncidentConfig,
   IntegrationConfig,
   ClusterConfig,

@@ -6,19 +6,23 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import Router from 'express-promise-router';
 import { vastaiIncidentPermissions } from '@internal/plugin-vastai-incident-common';
-import { createActionsRouter, createActionsService } from './actions';
-import { readVastaiIncidentConfig } from './config';
-import { createRedactor } from './redact';
+import { AccessAudit, AccessAuditStore } from './access/accessAudit';
+import { EntityGate } from './access/entityGate';
+import { ActionStore, ActionsService } from './actions';
+import { ACTIONS_PATH, createActionsRouter } from './actions/router';
+import { readConfig } from './config';
+import { applyDatabaseMigrations } from './database/migrations';
+import { vastaiIncidentUpstreamsExtensionPoint } from './extensions';
 import {
-  createIncidentsRouter,
   IncidentService,
   IncidentStore,
   incidentTimelineAuditHook,
-  readIncidentsConfig,
 } from './incidents';
-import { vastaiIncidentUpstreamsExtensionPoint } from './extensions';
-import { createRouter } from './router';
-import { SignalService, UpstreamClients } from './service';
+import { scrubErrors } from './http/scrubErrors';
+import { createIncidentsRouter, INCIDENTS_PATH } from './incidents/router';
+import { createRedactor } from './redact';
+import { SignalService, UpstreamClients } from './signals';
+import { createSignalsRouter } from './signals/router';
 
 /**
  * The Vast.ai incident backend plugin (pluginId `vastai-incident`). Starts from config alone;
@@ -64,82 +68,74 @@ export const vastaiIncidentPlugin = createBackendPlugin({
         notifications,
       }) {
         permissionsRegistry.addPermissions(vastaiIncidentPermissions);
-        const settings = readVastaiIncidentConfig(config);
+        const settings = readConfig(config);
+        const knex = await database.getClient();
+        if (!database.migrations?.skip) await applyDatabaseMigrations(knex);
+
         const signals = new SignalService({
-          config: settings,
+          config: settings.core,
           cache,
           logger,
           clients,
         });
         // An action's audit row and its incident timeline entry share a transaction (the hook),
         // and an evidence bundle holds the audit rows: actions first, then incidents.
-        const incidentsConfig = readIncidentsConfig(config);
-        const actions = await createActionsService({
+        const actions = new ActionsService({
+          config: settings.core,
+          settings: settings.actions,
+          store: new ActionStore(knex),
           logger,
-          database,
           auditor,
           permissions,
-          config,
-          settings,
           signals,
           onAudit: incidentTimelineAuditHook(
-            createRedactor(incidentsConfig.secrets),
+            createRedactor(settings.incidents.secrets),
           ),
         });
         const incidents = new IncidentService({
-          store: await IncidentStore.create({ database }),
+          store: new IncidentStore(knex),
           logger,
-          config: incidentsConfig,
+          config: settings.incidents,
           signals,
           notifications,
           auditRows: ref => actions.history(ref, 500),
           appBaseUrl: config.getOptionalString('app.baseUrl'),
         });
         lifecycle.addShutdownHook(() => actions.idle());
-        const lastSeverity = new Map<string, string | null>();
 
-        // Each router parses JSON bodies with its own limit and error wording (the actions' never
-        // quote a body, which may hold a pasted key), so each sees only its own paths.
-        const incidentsRouter = await createIncidentsRouter({
-          logger,
+        const gate = new EntityGate({
           httpAuth,
           permissions,
           catalog,
-          incidents,
-          auditor,
-        });
-        const incidentsV1 = Router();
-        incidentsV1.use('/v1', (req, res, next) =>
-          req.path === '/incidents' || req.path.startsWith('/incidents/')
-            ? incidentsRouter(req, res, next)
-            : next(),
-        );
-        httpRouter.use(incidentsV1);
-        httpRouter.use(
-          createActionsRouter({ httpAuth, permissions, catalog, actions }),
-        );
-        httpRouter.use(
-          await createRouter({
+          integrations: settings.core.integrations,
+          audit: new AccessAudit({
+            store: new AccessAuditStore(knex),
+            auditor,
             logger,
-            httpAuth,
-            permissions,
-            catalog,
+          }),
+          lookupTtlMs: Math.min(settings.core.cacheTtlMs, 5000),
+        });
+        // Each router sees only its own paths, so each parses only its own bodies, with its own
+        // limit (the actions' refusals never quote a body: it may hold a pasted key).
+        const router = Router();
+        router.use(
+          INCIDENTS_PATH,
+          createIncidentsRouter({ gate, incidents, auditor }),
+        );
+        router.use(ACTIONS_PATH, createActionsRouter({ gate, actions }));
+        router.use(
+          createSignalsRouter({
+            logger,
+            gate,
             signals,
-            entityLookupTtlMs: Math.min(settings.cacheTtlMs, 5000),
-            // Only changes reach the database: triage is served many times a second.
-            onTriage: report => {
-              if (lastSeverity.get(report.entityRef) === report.severity)
-                return undefined;
-              lastSeverity.set(report.entityRef, report.severity);
-              return incidents.noteTriageSeverity(
-                report.entityRef,
-                report.severity,
-              );
-            },
+            onTriage: report =>
+              incidents.noteTriageSeverity(report.entityRef, report.severity),
           }),
         );
+        router.use(scrubErrors(createRedactor(settings.incidents.secrets)));
+        httpRouter.use(router);
         logger.info(
-          `Vast.ai incident plugin ready: ${settings.integrations.size} integration(s) configured`,
+          `Vast.ai incident plugin ready: ${settings.core.integrations.size} integration(s) configured`,
         );
       },
     });

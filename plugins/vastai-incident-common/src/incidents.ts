@@ -88,13 +88,18 @@ export interface CommMessage {
 
 export interface CommPreview {
   channel: CommChannel;
-  /** The filled template; the caller may edit it before sending. */
+  /**
+   * The filled template; the caller may edit it before sending. For the status page it is the
+   * public body exactly as it will be published, from the public template alone.
+   */
   text: string;
   /** Slack only: the Block Kit blocks the text becomes. */
   blocks?: unknown[];
   /** Status page only: what the write API will be told besides the text. */
   statuspage?: {
     action: 'create' | 'update';
+    /** The public incident's name, exactly as published when the action creates it. */
+    name: string;
     status: IncidentStatus;
     impact: string;
     componentStatus: string;
@@ -124,4 +129,38 @@ export interface Postmortem {
   saved: boolean;
   updatedBy?: string;
   updatedAt?: string;
+}
+
+/** `POST /incidents`: without a severity, triage's (or P4) is taken. */
+export interface DeclareIncidentRequest {
+  entityRef: string;
+  title: string;
+  impact: string;
+  severity?: Severity;
+  /** Default: the person declaring. */
+  commander?: string;
+}
+
+/** `PATCH /incidents/:id`: only the fields given change; each change is a timeline event. */
+export interface IncidentChanges {
+  status?: IncidentStatus;
+  severity?: Severity;
+  commander?: string;
+  impact?: string;
+}
+
+/** `GET /incidents?status=&severity=&entityRef=&open=` */
+export interface IncidentFilter {
+  status?: IncidentStatus;
+  severity?: Severity;
+  entityRef?: string;
+  /** true: only incidents not resolved */
+  open?: boolean;
+}
+
+/** `GET /incidents/:id`: the incident with everything recorded about it. */
+export interface IncidentDetail extends Incident {
+  timeline: TimelineEvent[];
+  messages: CommMessage[];
+  evidence: EvidenceBundle[];
 }

@@ -1,5 +1,5 @@
 /**
- * Permissions and shared types of the Vast.ai incident plugins.
+ * Permissions, shared types and the runbook model of the Vast.ai incident plugins.
  *
  * @packageDocumentation
  */
@@ -7,3 +7,4 @@ export * from './permissions';
 export * from './types';
 export * from './actions';
 export * from './incidents';
+export * from './runbook/decisionTree';

@@ -3,9 +3,21 @@ import { createPermission } from '@backstage/plugin-permission-common';
 /** The resource type every Vast.ai incident permission is checked against. */
 export const VASTAI_RESOURCE_TYPE = 'catalog-entity';
 
-/** Read triage, signals, metrics, pods, logs, incidents of an entity. */
+/** Read triage, signals, metrics, pods, incidents and action history of an entity. */
 export const vastaiIncidentReadPermission = createPermission({
   name: 'vastai.incident.read',
+  attributes: { action: 'read' },
+  resourceType: VASTAI_RESOURCE_TYPE,
+});
+
+/**
+ * Read what can hold customer or internal data: the pods' log lines, evidence bundles (list,
+ * build, download), the contents of the incident timeline (notes, action reasons, messages) and
+ * the postmortem drawn from it. A policy can give it to the entity's owners alone
+ * (`isEntityOwner`).
+ */
+export const vastaiIncidentLogsReadPermission = createPermission({
+  name: 'vastai.incident.logs.read',
   attributes: { action: 'read' },
   resourceType: VASTAI_RESOURCE_TYPE,
 });
@@ -41,6 +53,7 @@ export const vastaiCommsSendPermission = createPermission({
 /** Every permission of the plugin, for registration with the permissions registry. */
 export const vastaiIncidentPermissions = [
   vastaiIncidentReadPermission,
+  vastaiIncidentLogsReadPermission,
   vastaiIncidentManagePermission,
   vastaiRemediationExecutePermission,
   vastaiSecretRotatePermission,

@@ -68,6 +68,8 @@ export interface Signal<TValue = unknown> {
   stale?: boolean;
   /** With `stale`: how old the served value is, in seconds, at the time it was served. */
   ageSeconds?: number;
+  /** No upstream of this kind is configured: nothing to read, which is not a monitoring gap. */
+  notConfigured?: boolean;
 }
 
 /** Vendor status page, Statuspage v2 vocabulary. */
@@ -86,14 +88,22 @@ export interface VendorStatusValue {
 
 /** The product's own cheap authenticated call to the Vast.ai API. */
 export interface VendorApiValue {
+  /**
+   * `unreachable`: no connection (refused, reset, DNS); `timeout`: no answer within the deadline;
+   * `edge-blocked`: a 403 from Vast.ai's edge (CDN/WAF) for the caller's network, not about the key.
+   */
   outcome:
     | 'ok'
     | 'auth-failure'
     | 'rate-limited'
     | 'vendor-error'
-    | 'unreachable';
+    | 'edge-blocked'
+    | 'unreachable'
+    | 'timeout';
   httpStatus?: number;
   message?: string;
+  /** The probe's usual latency: a low percentile of its recent answered calls (none yet: absent). */
+  baselineLatencyMs?: number;
 }
 
 export interface IntegrationHealthValue {
@@ -156,6 +166,23 @@ export interface LogLine {
   text: string;
 }
 
+/** One reading a decision rests on, with its age, so a person can judge how current it is. */
+export interface EvidenceReading {
+  source: SignalSource;
+  /** What was read, in words: "unreachable (connection refused)", "answers in 1.5 s". */
+  text: string;
+  /** Seconds between the observation and the triage. */
+  ageSeconds: number;
+  /** Older than its freshness budget, or a last known value served because the upstream failed now. */
+  stale: boolean;
+  /** How long the read took (our probe's latency), in ms. */
+  latencyMs?: number;
+  /** Our probe's usual latency, in ms, when known. */
+  baselineLatencyMs?: number;
+  /** Our probe could not reach Vast.ai (refused, reset, timed out). */
+  unreachable?: boolean;
+}
+
 /** One decision of the runbook's tree, with the evidence that decided it. */
 export interface DecisionStep {
   /** 'vendor-api-errors' | 'vendor-status-incident' | 'service-healthy' */
@@ -167,7 +194,15 @@ export interface DecisionStep {
    * `unknown` answer is resolved by other evidence, so the answer alone does not say which way.
    */
   leadsTo?: string;
+  /** The readings behind this decision, with their age. */
+  readings?: EvidenceReading[];
 }
+
+/**
+ * Whose side the trouble is on: `vastai` (the vendor), `ours` (our integration, service or
+ * network), `unclear` (something is wrong and the evidence cannot place it), `none` (nothing is).
+ */
+export type TriageSide = 'vastai' | 'ours' | 'unclear' | 'none';
 
 export interface RecommendedAction {
   id: ActionId;
@@ -181,8 +216,9 @@ export interface TriageReport {
   branch: Branch;
   /** The decisions taken from the root to the leaf. */
   path: DecisionStep[];
-  /** The verdict in one sentence. */
+  /** The verdict in one sentence; it names the side. */
   verdict: string;
+  side?: TriageSide;
   reasons: string[];
   actions: RecommendedAction[];
   signals: Signal[];

@@ -16,11 +16,14 @@ describe('new frontend system plugin', () => {
     expect(plugin.pluginId ?? (plugin as any).id).toBe('vastai-incident');
   });
 
-  it('provides the API, the tab, the four cards and the incidents page', () => {
+  it('provides the APIs, the tab, the five cards and the incidents page', () => {
     for (const id of [
       'api:vastai-incident',
+      'api:vastai-incident/incidents',
+      'api:vastai-incident/remediation',
       'page:vastai-incident',
       'entity-content:vastai-incident',
+      'entity-card:vastai-incident/triage-summary',
       'entity-card:vastai-incident/vendor-status',
       'entity-card:vastai-incident/integration-health',
       'entity-card:vastai-incident/error-rate',
@@ -29,8 +32,6 @@ describe('new frontend system plugin', () => {
       expect(plugin.getExtension(id as any)).toBeDefined();
     }
   });
-
-  jest.setTimeout(30_000);
 
   it('shows the tab and the cards on an annotated entity', async () => {
     const api = mockVastaiApi({
@@ -46,10 +47,17 @@ describe('new frontend system plugin', () => {
       await screen.findByTestId('vastai-severity', {}, { timeout: 15_000 }),
     ).toHaveTextContent('P2');
     expect(await screen.findByText('Vast.ai status')).toBeInTheDocument();
+    expect(await screen.findByTestId('vastai-card-severity')).toHaveTextContent(
+      'P2',
+    );
     expect(await screen.findByText('Integration health')).toBeInTheDocument();
     expect(await screen.findByText('Error rate')).toBeInTheDocument();
-    // The card and the tab's own pods section.
-    await waitFor(() => expect(screen.getAllByText('Pods')).toHaveLength(2));
+    // The card and the tab's own pods section (besides the tab's jump link to it).
+    await waitFor(() =>
+      expect(
+        screen.getAllByText('Pods').filter(e => e.tagName !== 'A'),
+      ).toHaveLength(2),
+    );
   });
 
   it('shows neither tab nor cards on an entity without the annotation', async () => {

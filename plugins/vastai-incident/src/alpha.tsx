@@ -7,8 +7,6 @@ import ReportProblemOutlinedIcon from '@material-ui/icons/ReportProblemOutlined'
 import {
   ApiBlueprint,
   createFrontendPlugin,
-  discoveryApiRef,
-  fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import {
@@ -16,18 +14,27 @@ import {
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { VASTAI_INCIDENT_PLUGIN_ID } from '@internal/plugin-vastai-incident-common';
-import { VastaiIncidentClient, vastaiIncidentApiRef } from './api';
+import {
+  incidentsApiFactory,
+  remediationApiFactory,
+  vastaiIncidentApiFactory,
+} from './api/factories';
 import { isVastaiIncidentAvailable } from './conditions';
 
-/** The client for the backend plugin; apps may override it. */
+// The clients of the backend plugin; apps may override each one.
+/** Triage, metrics, pods and logs of an entity. */
 export const vastaiIncidentApi = ApiBlueprint.make({
-  params: defineParams =>
-    defineParams({
-      api: vastaiIncidentApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new VastaiIncidentClient({ discoveryApi, fetchApi }),
-    }),
+  params: defineParams => defineParams(vastaiIncidentApiFactory),
+});
+/** Incidents, communications, evidence and postmortems. */
+export const vastaiIncidentIncidentsApi = ApiBlueprint.make({
+  name: 'incidents',
+  params: defineParams => defineParams(incidentsApiFactory),
+});
+/** Remediations: dry run, apply, follow, history. */
+export const vastaiIncidentRemediationApi = ApiBlueprint.make({
+  name: 'remediation',
+  params: defineParams => defineParams(remediationApiFactory),
 });
 
 /** The "Vast.ai incident" tab, only on entities annotated `vast.ai/integration`. */
@@ -37,12 +44,26 @@ export const vastaiIncidentEntityContent = EntityContentBlueprint.make({
     title: 'Vast.ai incident',
     filter: isVastaiIncidentAvailable,
     loader: () =>
-      import('./components/IncidentTab').then(m => <m.VastaiIncidentContent />),
+      import('./components/IncidentTab/VastaiIncidentContent').then(m => (
+        <m.VastaiIncidentContent />
+      )),
   },
 });
 
 // The overview cards. Each loads its own chunk, so entities without the
 // annotation (most of the catalog) download none of them.
+/** The tab's answer in a card: severity, verdict, first action, a link into the tab. */
+export const vastaiTriageSummaryEntityCard = EntityCardBlueprint.make({
+  name: 'triage-summary',
+  params: {
+    filter: isVastaiIncidentAvailable,
+    loader: () =>
+      import('./components/cards/TriageSummaryCard').then(m => (
+        <m.TriageSummaryCard />
+      )),
+  },
+});
+
 export const vastaiVendorStatusEntityCard = EntityCardBlueprint.make({
   name: 'vendor-status',
   params: {
@@ -96,7 +117,9 @@ export const vastaiIncidentsPage = PageBlueprint.make({
     // The page draws its own header.
     noHeader: true,
     loader: () =>
-      import('./components/IncidentsPage').then(m => <m.VastaiIncidentsPage />),
+      import('./components/IncidentsPage/VastaiIncidentsPage').then(m => (
+        <m.VastaiIncidentsPage />
+      )),
   },
 });
 
@@ -106,7 +129,11 @@ export const vastaiIncidentFrontendPlugin = createFrontendPlugin({
   title: 'Vast.ai incident',
   extensions: [
     vastaiIncidentApi,
+    vastaiIncidentIncidentsApi,
+    vastaiIncidentRemediationApi,
     vastaiIncidentEntityContent,
+    // First: the card that answers "what now" leads the Overview.
+    vastaiTriageSummaryEntityCard,
     vastaiVendorStatusEntityCard,
     vastaiIntegrationHealthEntityCard,
     vastaiErrorRateEntityCard,
@@ -117,6 +144,10 @@ export const vastaiIncidentFrontendPlugin = createFrontendPlugin({
 
 export default vastaiIncidentFrontendPlugin;
 
-export { vastaiIncidentApiRef } from './api';
-export type { VastaiIncidentApi } from './api';
+export { vastaiIncidentApiRef } from './api/VastaiIncidentApi';
+export type { VastaiIncidentApi } from './api/VastaiIncidentApi';
+export { incidentsApiRef } from './api/IncidentsApi';
+export type { IncidentsApi } from './api/IncidentsApi';
+export { remediationApiRef } from './api/RemediationApi';
+export type { RemediationApi } from './api/RemediationApi';
 export { isVastaiIncidentAvailable } from './conditions';

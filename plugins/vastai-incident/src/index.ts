@@ -17,15 +17,24 @@ export {
   vastaiIncidentPlugin,
   rootRouteRef,
   EntityVastaiIncidentContent,
+  EntityVastaiTriageSummaryCard,
   EntityVastaiVendorStatusCard,
   EntityVastaiIntegrationHealthCard,
   EntityVastaiErrorRateCard,
   EntityVastaiPodsCard,
 } from './plugin';
 export { isVastaiIncidentAvailable } from './conditions';
-export { vastaiIncidentApiRef, VastaiIncidentClient } from './api';
-export type { VastaiIncidentApi, PodsResponse } from './api';
-export type { VastaiIncidentContentProps } from './components/IncidentTab';
+export { vastaiIncidentApiRef } from './api/VastaiIncidentApi';
+export type { VastaiIncidentApi, PodsResponse } from './api/VastaiIncidentApi';
+export { VastaiIncidentClient } from './api/VastaiIncidentClient';
+export { incidentsApiRef } from './api/IncidentsApi';
+export type { IncidentsApi, DownloadedFile } from './api/IncidentsApi';
+export { IncidentsClient } from './api/IncidentsClient';
+export { remediationApiRef } from './api/RemediationApi';
+export type { RemediationApi } from './api/RemediationApi';
+export { RemediationClient } from './api/RemediationClient';
+export type { PluginBackendOptions } from './api/PluginBackendClient';
+export type { VastaiIncidentContentProps } from './components/IncidentTab/VastaiIncidentContent';
 
 /** Where an old-system app mounts the portal-wide incidents page. */
 export const incidentsPageRouteRef = createRouteRef({
@@ -37,7 +46,9 @@ export const VastaiIncidentsPage = vastaiIncidentPlugin.provide(
   createRoutableExtension({
     name: 'VastaiIncidentsPage',
     component: () =>
-      import('./components/IncidentsPage').then(m => m.VastaiIncidentsPage),
+      import('./components/IncidentsPage/VastaiIncidentsPage').then(
+        m => m.VastaiIncidentsPage,
+      ),
     mountPoint: incidentsPageRouteRef,
   }),
 );

@@ -1,5 +1,4 @@
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   mockApis,
@@ -12,7 +11,9 @@ import {
   EntityVastaiIncidentContent,
   EntityVastaiPodsCard,
   EntityVastaiVendorStatusCard,
+  incidentsApiRef,
   isVastaiIncidentAvailable,
+  remediationApiRef,
   vastaiIncidentApiRef,
   vastaiIncidentPlugin,
   VastaiIncidentsPage,
@@ -24,10 +25,20 @@ import {
   plainEntity,
   triageReport,
 } from './testing/fixtures';
+import { clientApis } from './testing/apis';
+import { fakeResponse } from './testing/responses';
 
 describe('legacy (old frontend system) exports', () => {
   it('exports a legacy plugin with the same id', () => {
     expect(vastaiIncidentPlugin.getId()).toBe('vastai-incident');
+  });
+
+  it('registers every API of the plugin for the app', () => {
+    expect([...vastaiIncidentPlugin.getApis()].map(f => f.api.id)).toEqual([
+      vastaiIncidentApiRef.id,
+      incidentsApiRef.id,
+      remediationApiRef.id,
+    ]);
   });
 
   it('exports the portal-wide incidents page as a routable extension', () => {
@@ -48,20 +59,12 @@ describe('legacy (old frontend system) exports', () => {
       <TestApiProvider
         apis={[
           [vastaiIncidentApiRef, api],
-          // The remediation and incident panels call the backend themselves: no history yet.
-          [discoveryApiRef, mockApis.discovery()],
+          // The remediation and incident panels' backend: no incident, no history yet.
+          ...clientApis(async () =>
+            fakeResponse(200, { items: [], entries: [] }),
+          ),
           // An old-system app gets this from @backstage/app-defaults.
           [permissionApiRef, mockApis.permission()],
-          [
-            fetchApiRef,
-            {
-              fetch: async () =>
-                new Response(JSON.stringify({ items: [], entries: [] }), {
-                  status: 200,
-                  headers: { 'content-type': 'application/json' },
-                }),
-            },
-          ],
         ]}
       >
         <EntityProvider entity={annotatedEntity}>

@@ -1,14 +1,15 @@
 import {
-  createApiFactory,
   createComponentExtension,
   createPlugin,
   createRoutableExtension,
   createRouteRef,
-  discoveryApiRef,
-  fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { VASTAI_INCIDENT_PLUGIN_ID } from '@internal/plugin-vastai-incident-common';
-import { VastaiIncidentClient, vastaiIncidentApiRef } from './api';
+import {
+  incidentsApiFactory,
+  remediationApiFactory,
+  vastaiIncidentApiFactory,
+} from './api/factories';
 
 /** Where an old-system app mounts the tab (`<EntityLayout.Route path="/vastai-incident">`). */
 export const rootRouteRef = createRouteRef({ id: VASTAI_INCIDENT_PLUGIN_ID });
@@ -16,14 +17,7 @@ export const rootRouteRef = createRouteRef({ id: VASTAI_INCIDENT_PLUGIN_ID });
 /** The plugin for apps on the old frontend system. */
 export const vastaiIncidentPlugin = createPlugin({
   id: VASTAI_INCIDENT_PLUGIN_ID,
-  apis: [
-    createApiFactory({
-      api: vastaiIncidentApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new VastaiIncidentClient({ discoveryApi, fetchApi }),
-    }),
-  ],
+  apis: [vastaiIncidentApiFactory, incidentsApiFactory, remediationApiFactory],
   routes: { root: rootRouteRef },
 });
 
@@ -32,8 +26,23 @@ export const EntityVastaiIncidentContent = vastaiIncidentPlugin.provide(
   createRoutableExtension({
     name: 'EntityVastaiIncidentContent',
     component: () =>
-      import('./components/IncidentTab').then(m => m.VastaiIncidentContent),
+      import('./components/IncidentTab/VastaiIncidentContent').then(
+        m => m.VastaiIncidentContent,
+      ),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/** Severity, verdict, the first recommended action and a link into the tab. */
+export const EntityVastaiTriageSummaryCard = vastaiIncidentPlugin.provide(
+  createComponentExtension({
+    name: 'EntityVastaiTriageSummaryCard',
+    component: {
+      lazy: () =>
+        import('./components/cards/TriageSummaryCard').then(
+          m => m.TriageSummaryCard,
+        ),
+    },
   }),
 );
 

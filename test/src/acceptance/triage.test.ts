@@ -2,9 +2,11 @@
  * Acceptance: every scenario of the Contract, through the running backend and sandbox.
  * The triage route must settle on the runbook's branch and severity for what the sandbox does.
  */
-import { eventually, getAsGuest, Stack, startStack } from '../harness/stack';
+import { eventually } from '@internal/vastai-sandbox/testing';
+import { getAsGuest, Stack, startStack } from '../testing/stack';
 
-const TRIAGE = '/api/vastai-incident/v1/entities/default/component/vastai-integration/triage';
+const TRIAGE =
+  '/api/vastai-incident/v1/entities/default/component/vastai-integration/triage';
 
 interface Expected {
   branch: string;
@@ -15,11 +17,26 @@ interface Expected {
 // Ordered so that each scenario follows one whose errors do not leak into its rate window.
 const EXPECTED: Array<[string, Expected]> = [
   ['healthy', { branch: 'healthy', severity: null }],
-  ['vendor-outage', { branch: 'vendor-incident', severity: 'P1', action: 'enable-fallback' }],
-  ['auth-failure', { branch: 'our-integration', severity: 'P1', action: 'rotate-api-key' }],
-  ['rate-limited', { branch: 'our-integration', severity: 'P2', action: 'queue-mode' }],
-  ['degraded-latency', { branch: 'vendor-incident', severity: 'P2', action: 'enable-fallback' }],
-  ['pods-crashing', { branch: 'our-infrastructure', severity: 'P1', action: 'rollout-restart' }],
+  [
+    'vendor-outage',
+    { branch: 'vendor-incident', severity: 'P1', action: 'enable-fallback' },
+  ],
+  [
+    'auth-failure',
+    { branch: 'our-integration', severity: 'P1', action: 'rotate-api-key' },
+  ],
+  [
+    'rate-limited',
+    { branch: 'our-integration', severity: 'P2', action: 'queue-mode' },
+  ],
+  [
+    'degraded-latency',
+    { branch: 'vendor-incident', severity: 'P2', action: 'enable-fallback' },
+  ],
+  [
+    'pods-crashing',
+    { branch: 'our-infrastructure', severity: 'P1', action: 'rollout-restart' },
+  ],
   ['recovered', { branch: 'resolved-or-intermittent', severity: 'P4' }],
   ['minor-errors', { branch: 'resolved-or-intermittent', severity: 'P3' }],
   ['monitoring-gap', { branch: 'resolved-or-intermittent', severity: 'P4' }],
@@ -30,6 +47,8 @@ describe('triage through the running backend and sandbox', () => {
 
   beforeAll(async () => {
     stack = await startStack({ scenario: 'healthy' });
+    // Sign in once, after the catalog has the guest's groups: the tests' own timeouts are short.
+    await stack.guestToken();
   }, 300_000);
 
   afterAll(async () => {
@@ -53,21 +72,26 @@ describe('triage through the running backend and sandbox', () => {
     'scenario %s -> %j',
     async (scenario, expected) => {
       await stack.setScenario(scenario);
-      const report = await eventually(
-        () => getAsGuest(stack, TRIAGE),
-        res =>
+      const report = await eventually(() => getAsGuest(stack, TRIAGE), {
+        what: `triage to settle on ${expected.branch}`,
+        accept: res =>
           res.status === 200 &&
           res.body.branch === expected.branch &&
           res.body.severity === expected.severity,
-        { timeoutMs: 120_000, intervalMs: 2_000 },
-      );
+        timeoutMs: 120_000,
+        intervalMs: 2_000,
+      });
       expect(report.body.signals.length).toBeGreaterThanOrEqual(5);
       for (const signal of report.body.signals) {
-        expect(['ok', 'degraded', 'failing', 'unknown']).toContain(signal.state);
+        expect(['ok', 'degraded', 'failing', 'unknown']).toContain(
+          signal.state,
+        );
       }
       expect(report.body.path.length).toBeGreaterThan(0);
       if (expected.action) {
-        expect(report.body.actions.map((a: { id: string }) => a.id)).toContain(expected.action);
+        expect(report.body.actions.map((a: { id: string }) => a.id)).toContain(
+          expected.action,
+        );
       }
       // the operator key never leaves the backend
       expect(JSON.stringify(report.body)).not.toContain('sandbox-operator-key');

@@ -16,7 +16,10 @@ export interface DelayProxy {
   close(): Promise<void>;
 }
 
-export async function startDelayProxy(target: string, delayMs: number): Promise<DelayProxy> {
+export async function startDelayProxy(
+  target: string,
+  delayMs: number,
+): Promise<DelayProxy> {
   const upstream = new URL(target);
   let delay = delayMs;
   let hang = false;

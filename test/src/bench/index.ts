@@ -8,14 +8,19 @@
  *  3. cached-hit throughput of the triage route next to the catalog's entity-by-name route in the
  *     same run (goal >= 1.0x).
  *  4. one upstream hanging: cold triage latency / the configured upstream deadline (goal <= 1.05).
+ *  5. time to a right verdict: seconds from a scenario switch until the triage route returns the
+ *     scenario's branch and severity, / (probe interval + rate window) (goal <= 1.0), on a stack
+ *     of its own with the test config (timeToVerdict.ts).
  *
- * Every upstream sits behind a delaying, counting proxy on loopback (delayProxy.ts).
+ * In 1-4 every upstream sits behind a delaying, counting proxy on loopback (delayProxy.ts).
+ * BENCH_SECTIONS=5 (or 1-4) runs only some of them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDelayProxy, DelayProxy } from './delayProxy';
-import { getAsGuest, Stack, startStack } from '../harness/stack';
+import { timeToVerdict } from './timeToVerdict';
+import { getAsGuest, Stack, startStack } from '../testing/stack';
 
 // Step 1 runs at each delay; a fixed per-call overhead (proxy hop, route, permission check)
 // weighs less at larger D, so both figures are printed.
@@ -75,7 +80,24 @@ async function throughput(
   return { rps: done / seconds, failed };
 }
 
+const SECTIONS = process.env.BENCH_SECTIONS ?? '1-4,5';
+const out: string[] = [];
+const print = (line: string) => {
+  out.push(line);
+  process.stdout.write(`${line}\n`);
+};
+
 async function main() {
+  if (SECTIONS.includes('1')) await proxiedSections();
+  if (SECTIONS.includes('5')) await timeToVerdict(print);
+  fs.mkdirSync(path.resolve(__dirname, '../../artifacts'), { recursive: true });
+  fs.writeFileSync(
+    path.resolve(__dirname, '../../artifacts/bench.txt'),
+    `${out.join('\n')}\n`,
+  );
+}
+
+async function proxiedSections() {
   // The sandbox's default ports (packages/sandbox/README.md), each behind a proxy.
   const proxies: Record<string, DelayProxy> = {
     vast: await startDelayProxy('http://127.0.0.1:7101', D),
@@ -132,11 +154,6 @@ async function main() {
     scenario: 'healthy',
     extraConfig: [configFile],
   });
-  const out: string[] = [];
-  const print = (line: string) => {
-    out.push(line);
-    process.stdout.write(`${line}\n`);
-  };
   try {
     await timed(stack, TRIAGE); // warm the process (JIT, token, catalog)
 
@@ -239,11 +256,6 @@ async function main() {
     await stack.stop();
     for (const p of all) await p.close();
   }
-  fs.mkdirSync(path.resolve(__dirname, '../../artifacts'), { recursive: true });
-  fs.writeFileSync(
-    path.resolve(__dirname, '../../artifacts/bench.txt'),
-    `${out.join('\n')}\n`,
-  );
 }
 
 main().catch(e => {

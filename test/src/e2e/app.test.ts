@@ -4,8 +4,13 @@
  * whole file: starting it costs about a minute, switching scenarios a few seconds.
  */
 import { Page } from 'playwright-core';
-import { eventually, getAsGuest, Stack, startStack } from '../harness/stack';
-import { Browser, launchBrowser, screenshot } from './browser';
+import { screenshot } from '../testing/browser';
+import { portalInBrowser } from '../testing/portalInBrowser';
+import {
+  openEntity,
+  openIncidentTab,
+  refreshUntil,
+} from '../testing/portalPage';
 
 jest.setTimeout(240_000);
 
@@ -94,27 +99,6 @@ const ALL_LEAVES = [
   'our-infrastructure',
 ];
 
-async function signInAsGuest(page: Page, appUrl: string) {
-  await page.goto(appUrl, { waitUntil: 'domcontentloaded' });
-  await page.getByRole('button', { name: 'Enter' }).click({ timeout: 60_000 });
-  // Signed in: the sidebar's catalog entry is there.
-  await page
-    .getByRole('link', { name: /catalog/i })
-    .first()
-    .waitFor({ timeout: 60_000 });
-}
-
-/** Opens an entity page and waits until its tabs are there (the entity has loaded). */
-async function openEntity(page: Page, appUrl: string, path: string) {
-  await page.goto(`${appUrl}/catalog/default/component/${path}`, {
-    waitUntil: 'domcontentloaded',
-  });
-  await page
-    .getByText('Overview', { exact: true })
-    .first()
-    .waitFor({ timeout: 60_000 });
-}
-
 /** What the tab shows now: badge, branch and the tree's lit nodes, read from the DOM. */
 async function readTab(page: Page) {
   return page.evaluate(
@@ -142,45 +126,15 @@ async function readTab(page: Page) {
   );
 }
 
-async function clickRefresh(page: Page) {
-  await page.getByRole('button', { name: 'Refresh' }).click();
-  // The button is disabled while the refresh runs.
-  await page
-    .getByRole('button', { name: 'Refresh' })
-    .and(page.locator(':enabled'))
-    .waitFor();
-}
-
 describe('the Vast.ai incident tab in a browser', () => {
-  let stack: Stack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stack = await startStack({ app: true, scenario: SCENARIOS[0][0] });
-    // A fresh backend ingests the demo catalog in the background: wait for the two entities.
-    for (const name of ['vastai-integration', 'billing-api']) {
-      await eventually(
-        () =>
-          getAsGuest(
-            stack,
-            `/api/catalog/entities/by-name/component/default/${name}`,
-          ),
-        res => res.status === 200,
-        { timeoutMs: 240_000 },
-      );
-    }
-    browser = await launchBrowser();
-    await signInAsGuest(browser.page, stack.appUrl);
-  }, 900_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  }, 60_000);
+  const portal = portalInBrowser({
+    scenario: SCENARIOS[0][0],
+    components: ['vastai-integration', 'billing-api'],
+  });
 
   it('puts the health cards on the overview of the annotated entity', async () => {
-    const { page } = browser;
-    await openEntity(page, stack.appUrl, 'vastai-integration');
+    const { page } = portal.browser;
+    await openEntity(page, portal.stack.appUrl, 'vastai-integration');
     for (const title of [
       'Vast.ai status',
       'Integration health',
@@ -212,27 +166,18 @@ describe('the Vast.ai incident tab in a browser', () => {
   it.each(SCENARIOS)(
     'scenario %s: the tab shows the severity and lights the branch',
     async (scenario, expected) => {
-      const { page } = browser;
-      await stack.setScenario(scenario);
-      await openEntity(
+      const { page } = portal.browser;
+      await portal.stack.setScenario(scenario);
+      await openIncidentTab(page, portal.stack.appUrl, 'vastai-integration');
+      const seen = await refreshUntil(
         page,
-        stack.appUrl,
-        'vastai-integration/vastai-incident',
+        `the tab to show ${expected.severity} on ${expected.branch}`,
+        () => readTab(page),
+        tab =>
+          tab.severity.startsWith(expected.severity) &&
+          tab.branch === expected.branchLabel &&
+          tab.litLeaves.join() === expected.branch,
       );
-      await page.getByTestId('vastai-severity').waitFor({ timeout: 60_000 });
-
-      // The backend's caches and rate windows settle within a short while: refresh until they do.
-      const settled = (seen: Awaited<ReturnType<typeof readTab>>) =>
-        seen.severity.startsWith(expected.severity) &&
-        seen.branch === expected.branchLabel &&
-        seen.litLeaves.join() === expected.branch;
-      const deadline = Date.now() + 150_000;
-      let seen = await readTab(page);
-      while (!settled(seen) && Date.now() < deadline) {
-        await page.waitForTimeout(3_000);
-        await clickRefresh(page);
-        seen = await readTab(page);
-      }
 
       expect(seen.severity).toMatch(new RegExp(`^${expected.severity}`));
       if (expected.target) expect(seen.severity).toMatch(expected.target);
@@ -295,16 +240,16 @@ describe('the Vast.ai incident tab in a browser', () => {
       ).resolves.toBe(1);
 
       await screenshot(page, `e2e-tab-${scenario}`);
-      expect(browser.problems.filter(p => /vastai-incident/.test(p))).toEqual(
-        [],
-      );
+      expect(
+        portal.browser.problems.filter(p => /vastai-incident/.test(p)),
+      ).toEqual([]);
     },
     240_000,
   );
 
   it('switches the chart range and the log window', async () => {
-    const { page } = browser;
-    await openEntity(page, stack.appUrl, 'vastai-integration/vastai-incident');
+    const { page } = portal.browser;
+    await openIncidentTab(page, portal.stack.appUrl, 'vastai-integration');
     await page
       .getByTestId('vastai-chart-error-ratio')
       .waitFor({ timeout: 60_000 });
@@ -326,8 +271,8 @@ describe('the Vast.ai incident tab in a browser', () => {
   });
 
   it('has no Vast.ai incident tab on an entity without the annotation', async () => {
-    const { page } = browser;
-    await openEntity(page, stack.appUrl, 'billing-api');
+    const { page } = portal.browser;
+    await openEntity(page, portal.stack.appUrl, 'billing-api');
     // The overview has rendered (the About card), yet nothing of ours is there.
     await page
       .getByText('About', { exact: true })
@@ -342,7 +287,7 @@ describe('the Vast.ai incident tab in a browser', () => {
     await screenshot(page, 'e2e-no-annotation-overview');
 
     // Even typed by hand, the tab's path renders none of it.
-    await openEntity(page, stack.appUrl, 'billing-api/vastai-incident');
+    await openEntity(page, portal.stack.appUrl, 'billing-api/vastai-incident');
     await page
       .getByText(/page not found/i)
       .first()

@@ -1,55 +1,24 @@
 /*
- * Browser end to end for the incident lifecycle (issue 6): in the vendor-outage scenario the guest
+ * Browser end to end for the incident lifecycle: in the vendor-outage scenario the guest
  * declares an incident from the tab, sends the Slack and status-page messages (which the sandbox's
  * receivers must get), runs the recommended action, resolves the incident and downloads the
  * postmortem, whose timeline holds all of it.
  */
 import fs from 'node:fs';
+import { eventually } from '@internal/vastai-sandbox/testing';
 import { Page } from 'playwright-core';
-import { eventually, getAsGuest, Stack, startStack } from '../harness/stack';
-import { Browser, launchBrowser, screenshot } from './browser';
+import { screenshot } from '../testing/browser';
+import { portalInBrowser } from '../testing/portalInBrowser';
+import {
+  openIncidentTab,
+  refreshUntil,
+  waitForRunOutcome,
+} from '../testing/portalPage';
 
 jest.setTimeout(300_000);
 
 const ENTITY = 'vastai-integration';
 const IMPACT = 'E2E: no new GPU rentals while Vast.ai is down';
-
-async function signInAsGuest(page: Page, appUrl: string) {
-  await page.goto(appUrl, { waitUntil: 'domcontentloaded' });
-  await page.getByRole('button', { name: 'Enter' }).click({ timeout: 60_000 });
-  await page
-    .getByRole('link', { name: /catalog/i })
-    .first()
-    .waitFor({ timeout: 60_000 });
-}
-
-async function openTab(page: Page, appUrl: string) {
-  await page.goto(
-    `${appUrl}/catalog/default/component/${ENTITY}/vastai-incident`,
-    {
-      waitUntil: 'domcontentloaded',
-    },
-  );
-  await page.getByTestId('vastai-severity').waitFor({ timeout: 60_000 });
-}
-
-/** Waits until the tab's triage says P1 (the scenario's caches settle within a short while). */
-async function waitForSeverity(page: Page, severity: string) {
-  const deadline = Date.now() + 150_000;
-  for (;;) {
-    const text =
-      (await page.getByTestId('vastai-severity').textContent()) ?? '';
-    if (text.startsWith(severity)) return;
-    if (Date.now() > deadline)
-      throw new Error(`triage never said ${severity}; last: ${text}`);
-    await page.waitForTimeout(3_000);
-    await page.getByRole('button', { name: 'Refresh' }).click();
-    await page
-      .getByRole('button', { name: 'Refresh' })
-      .and(page.locator(':enabled'))
-      .waitFor();
-  }
-}
 
 /** Sends the channel's previewed message and waits until the panel lists it as sent. */
 async function send(
@@ -59,11 +28,12 @@ async function send(
 ) {
   const composer = page.getByTestId(`vastai-comms-${channel}`);
   const text = composer.getByTestId(`vastai-comms-${channel}-text`);
-  await eventually(
-    () => text.inputValue(),
-    value => value.trim().length > 0,
-    { timeoutMs: 30_000, intervalMs: 250 },
-  );
+  await eventually(() => text.inputValue(), {
+    what: `the ${label} message preview`,
+    accept: value => value.trim().length > 0,
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
   await composer.getByRole('button', { name: `Send to ${label}` }).click();
   await page
     .locator(
@@ -74,34 +44,22 @@ async function send(
 }
 
 describe('the incident lifecycle in a browser', () => {
-  let stack: Stack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stack = await startStack({ app: true, scenario: 'vendor-outage' });
-    await eventually(
-      () =>
-        getAsGuest(
-          stack,
-          `/api/catalog/entities/by-name/component/default/${ENTITY}`,
-        ),
-      res => res.status === 200,
-      { timeoutMs: 240_000 },
-    );
-    stack.sandbox.receivers.clear();
-    browser = await launchBrowser();
-    await signInAsGuest(browser.page, stack.appUrl);
-  }, 900_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  }, 60_000);
+  const portal = portalInBrowser({
+    scenario: 'vendor-outage',
+    components: [ENTITY],
+  });
 
   it('declares, communicates, runs an action, resolves and downloads the postmortem with the whole timeline', async () => {
-    const { page } = browser;
-    await openTab(page, stack.appUrl);
-    await waitForSeverity(page, 'P1');
+    const { page } = portal.browser;
+    portal.stack.sandbox.receivers.clear();
+    await openIncidentTab(page, portal.stack.appUrl, ENTITY);
+    await refreshUntil(
+      page,
+      'the triage to say P1',
+      async () =>
+        (await page.getByTestId('vastai-severity').textContent()) ?? '',
+      severity => severity.startsWith('P1'),
+    );
 
     // Declare: severity pre-filled from triage, the guest the commander by default.
     const panel = page.getByTestId('vastai-incident-panel');
@@ -111,14 +69,15 @@ describe('the incident lifecycle in a browser', () => {
     await expect(
       dialog.getByRole('button', { name: /Severity/ }).textContent(),
     ).resolves.toMatch(/^P1/);
-    await eventually(
+    const commander = await eventually(
       () => dialog.getByLabel('Incident commander').inputValue(),
-      v => v.startsWith('user:'),
-      { timeoutMs: 10_000, intervalMs: 200 },
+      {
+        what: 'the commander to default to the guest',
+        accept: v => v.startsWith('user:'),
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      },
     );
-    const commander = await dialog
-      .getByLabel('Incident commander')
-      .inputValue();
     await dialog.getByLabel(/Title/).fill('Vast.ai outage (e2e)');
     await dialog.getByLabel(/Impact/).fill(IMPACT);
     await dialog.getByRole('button', { name: 'Declare' }).click();
@@ -138,13 +97,17 @@ describe('the incident lifecycle in a browser', () => {
     // Communicate: the templates are filled from the incident and reach the receivers.
     await send(page, 'slack', 'Slack');
     await send(page, 'statuspage', 'Status page');
-    const slack = stack.sandbox.receivers.slackMessages();
+    const slack = portal.stack.sandbox.receivers.slackMessages();
     expect(slack).toHaveLength(1);
     expect(JSON.stringify(slack[0].body)).toContain('Vast.ai outage (e2e)');
     expect(JSON.stringify(slack[0].body)).toContain('P1');
-    const statuspage = stack.sandbox.receivers.statuspageRequests();
+    const statuspage = portal.stack.sandbox.receivers.statuspageRequests();
     expect(statuspage.map(r => r.method)).toEqual(['POST']);
+    // The public page gets the public template's words, never the internal title.
     expect(JSON.stringify(statuspage[0].body)).toContain(
+      'Vast.ai Integration Issue',
+    );
+    expect(JSON.stringify(statuspage[0].body)).not.toContain(
       'Vast.ai outage (e2e)',
     );
     await screenshot(page, 'e2e-incident-comms-sent');
@@ -160,16 +123,7 @@ describe('the incident lifecycle in a browser', () => {
       .getByTestId('vastai-remediation-diff')
       .waitFor({ timeout: 30_000 });
     await actionDialog.getByTestId('vastai-remediation-confirm').click();
-    await page.waitForFunction(
-      () =>
-        ['succeeded', 'unverified', 'failed', 'rejected'].includes(
-          document
-            .querySelector('[data-testid="vastai-remediation-outcome"]')
-            ?.getAttribute('data-status') ?? '',
-        ),
-      undefined,
-      { timeout: 240_000, polling: 1_000 },
-    );
+    await waitForRunOutcome(page);
     await actionDialog.getByRole('button', { name: 'Close' }).click();
     // The panel re-reads the incident every 10 s.
     await page
@@ -215,7 +169,9 @@ describe('the incident lifecycle in a browser', () => {
     expect(kinds.filter(k => k === 'message')).toHaveLength(2);
     expect(kinds).toContain('action');
     expect(
-      browser.problems.filter(p => /vastai-incident\/v1\/incidents/.test(p)),
+      portal.browser.problems.filter(p =>
+        /vastai-incident\/v1\/incidents/.test(p),
+      ),
     ).toEqual([]);
   });
 });

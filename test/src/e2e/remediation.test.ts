@@ -4,75 +4,45 @@
  * (the demo policy lets it act there) and not vastai-batch-worker (buttons disabled, with why).
  */
 import { Page } from 'playwright-core';
-import { eventually, getAsGuest, Stack, startStack } from '../harness/stack';
-import { Browser, launchBrowser, screenshot } from './browser';
+import { screenshot } from '../testing/browser';
+import { portalInBrowser } from '../testing/portalInBrowser';
+import {
+  openIncidentTab,
+  refreshUntil,
+  waitForRunOutcome,
+} from '../testing/portalPage';
 
 jest.setTimeout(420_000);
 
-async function signInAsGuest(page: Page, appUrl: string) {
-  await page.goto(appUrl, { waitUntil: 'domcontentloaded' });
-  await page.getByRole('button', { name: 'Enter' }).click({ timeout: 60_000 });
-  await page
-    .getByRole('link', { name: /catalog/i })
-    .first()
-    .waitFor({ timeout: 60_000 });
-}
-
-async function openTab(page: Page, appUrl: string, name: string) {
-  await page.goto(
-    `${appUrl}/catalog/default/component/${name}/vastai-incident`,
-    {
-      waitUntil: 'domcontentloaded',
-    },
-  );
-  await page.getByTestId('vastai-remediation').waitFor({ timeout: 90_000 });
+/** Opens the entity's tab and waits for its Remediation panel. */
+function openRemediationPanel(page: Page, appUrl: string, name: string) {
+  return openIncidentTab(page, appUrl, name, {
+    readyTestId: 'vastai-remediation',
+  });
 }
 
 /** Refreshes the tab until the triage recommends `actionId` (caches and rate windows settle). */
 async function waitForRecommended(page: Page, actionId: string) {
   const button = page.getByTestId(`vastai-remediation-button-${actionId}`);
-  const deadline = Date.now() + 180_000;
-  while ((await button.count()) === 0) {
-    if (Date.now() > deadline) {
-      throw new Error(`the triage never recommended ${actionId}`);
-    }
-    await page.waitForTimeout(3_000);
-    await page.getByRole('button', { name: 'Refresh' }).click();
-  }
+  await refreshUntil(
+    page,
+    `the triage to recommend ${actionId}`,
+    () => button.count(),
+    count => count > 0,
+    180_000,
+  );
   return button;
 }
 
 describe('remediations in a browser', () => {
-  let stack: Stack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stack = await startStack({ app: true, scenario: 'rate-limited' });
-    for (const name of ['vastai-integration', 'vastai-batch-worker']) {
-      await eventually(
-        () =>
-          getAsGuest(
-            stack,
-            `/api/catalog/entities/by-name/component/default/${name}`,
-          ),
-        res => res.status === 200,
-        { timeoutMs: 240_000 },
-      );
-    }
-    // The guest's token carries its team only once the catalog has the groups: sign in after.
-    await stack.guestToken();
-    browser = await launchBrowser();
-    await signInAsGuest(browser.page, stack.appUrl);
-  }, 900_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  }, 60_000);
+  const portal = portalInBrowser({
+    scenario: 'rate-limited',
+    components: ['vastai-integration', 'vastai-batch-worker'],
+  });
 
   it('lets the guest run queue-mode on its own service: dry run, confirm, progress, outcome', async () => {
-    const { page } = browser;
-    await openTab(page, stack.appUrl, 'vastai-integration');
+    const { page } = portal.browser;
+    await openRemediationPanel(page, portal.stack.appUrl, 'vastai-integration');
     const button = await waitForRecommended(page, 'queue-mode');
     // Live: enabled once the permission decision arrived, and no "not allowed" reason.
     await button.and(page.locator(':enabled')).waitFor({ timeout: 30_000 });
@@ -99,16 +69,7 @@ describe('remediations in a browser', () => {
     await screenshot(page, 'e2e-remediation-progress');
 
     const outcome = dialog.getByTestId('vastai-remediation-outcome');
-    await page.waitForFunction(
-      () =>
-        ['succeeded', 'unverified', 'failed', 'rejected'].includes(
-          document
-            .querySelector('[data-testid="vastai-remediation-outcome"]')
-            ?.getAttribute('data-status') ?? '',
-        ),
-      undefined,
-      { timeout: 240_000, polling: 1_000 },
-    );
+    await waitForRunOutcome(page);
     const status = await outcome.getAttribute('data-status');
     const outcomeText = (await outcome.textContent()) ?? '';
     await screenshot(page, 'e2e-remediation-outcome');
@@ -123,7 +84,7 @@ describe('remediations in a browser', () => {
     expect(outcomeText).toMatch(/Reason: \S/);
 
     // The sandbox's deployment really runs in queue mode now.
-    const writes = stack.sandbox.kube
+    const writes = portal.stack.sandbox.kube
       .writes()
       .filter(
         w =>
@@ -154,13 +115,19 @@ describe('remediations in a browser', () => {
     );
     await screenshot(page, 'e2e-remediation-history');
     expect(
-      browser.problems.filter(p => /vastai-incident\/v1\/.*actions/.test(p)),
+      portal.browser.problems.filter(p =>
+        /vastai-incident\/v1\/.*actions/.test(p),
+      ),
     ).toEqual([]);
   });
 
   it('shows every action disabled with the reason on a service the guest does not own', async () => {
-    const { page } = browser;
-    await openTab(page, stack.appUrl, 'vastai-batch-worker');
+    const { page } = portal.browser;
+    await openRemediationPanel(
+      page,
+      portal.stack.appUrl,
+      'vastai-batch-worker',
+    );
     // Once the permission decisions arrived, the panel says at a glance that nothing may run.
     await page
       .getByTestId('vastai-remediation-denied-summary')
@@ -197,7 +164,7 @@ describe('remediations in a browser', () => {
     await screenshot(page, 'e2e-remediation-batch-worker-denied');
     await page.keyboard.press('Escape');
     // Nothing was attempted against the batch worker.
-    const writes = stack.sandbox.kube
+    const writes = portal.stack.sandbox.kube
       .writes()
       .filter(w => w.name === 'vastai-batch-worker');
     expect(writes).toEqual([]);

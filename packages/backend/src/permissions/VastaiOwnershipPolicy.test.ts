@@ -8,6 +8,7 @@ import {
   createPermission,
 } from '@backstage/plugin-permission-common';
 import {
+  vastaiIncidentLogsReadPermission,
   vastaiIncidentReadPermission,
   vastaiIncidentWritePermissions,
 } from '@internal/plugin-vastai-incident-common';
@@ -22,8 +23,12 @@ describe('VastaiOwnershipPolicy', () => {
     userInfo: mockServices.userInfo({ ownershipEntityRefs }),
   });
   const user = { credentials: mockCredentials.user('user:default/ada') } as any;
+  const ownerOnly = [
+    ...vastaiIncidentWritePermissions,
+    vastaiIncidentLogsReadPermission,
+  ].map(p => [p.name, p] as const);
 
-  it.each(vastaiIncidentWritePermissions.map(p => [p.name, p]))(
+  it.each(ownerOnly)(
     'makes %s conditional on the catalog owning rule, with the user’s claims',
     async (_name, permission) => {
       expect(await policy.handle({ permission }, user)).toEqual({
@@ -39,7 +44,7 @@ describe('VastaiOwnershipPolicy', () => {
     },
   );
 
-  it.each(vastaiIncidentWritePermissions.map(p => [p.name, p]))(
+  it.each(ownerOnly)(
     'denies %s when there is no user',
     async (_name, permission) => {
       expect(await policy.handle({ permission })).toEqual({

@@ -14,20 +14,28 @@ import {
   PolicyQuery,
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
-import { vastaiIncidentWritePermissions } from '@internal/plugin-vastai-incident-common';
+import {
+  vastaiIncidentLogsReadPermission,
+  vastaiIncidentWritePermissions,
+} from '@internal/plugin-vastai-incident-common';
 
-const writePermissionNames = new Set(
-  vastaiIncidentWritePermissions.map(permission => permission.name),
+/** What only an entity's owners may do: every write, and reading logs and evidence. */
+const ownerOnlyPermissionNames = new Set(
+  [...vastaiIncidentWritePermissions, vastaiIncidentLogsReadPermission].map(
+    permission => permission.name,
+  ),
 );
 
 /**
  * The portal's permission policy.
  *
- * Reading is open to every signed-in user, and so are the other plugins' permissions (Backstage's
- * usual defaults). The Vast.ai incident plugin's write permissions (manage incidents, run
- * remediations, rotate keys, send comms) are conditional: the catalog allows them only when the
- * user, or a group the user belongs to, owns the entity. Ownership is the catalog's own
- * `isEntityOwner` rule, so the catalog decides with the entity it holds, never the caller.
+ * Triage, health and incidents are readable by every signed-in user, and the other plugins'
+ * permissions keep Backstage's usual defaults. The Vast.ai incident plugin's write permissions
+ * (manage incidents, run remediations, rotate keys, send comms) and its logs permission (log
+ * lines, evidence bundles, the timeline's details, which can hold customer or internal data) are
+ * conditional: the catalog allows them only when the user, or a group the user belongs to, owns
+ * the entity. Ownership is the catalog's own `isEntityOwner` rule, so the catalog decides with the
+ * entity it holds, never the caller.
  */
 export class VastaiOwnershipPolicy implements PermissionPolicy {
   constructor(private readonly deps: { userInfo: UserInfoService }) {}
@@ -36,10 +44,10 @@ export class VastaiOwnershipPolicy implements PermissionPolicy {
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    if (!writePermissionNames.has(request.permission.name)) {
+    if (!ownerOnlyPermissionNames.has(request.permission.name)) {
       return { result: AuthorizeResult.ALLOW };
     }
-    // A write without a user (anonymous, or a service acting on its own) is never owner-approved.
+    // Without a user (anonymous, or a service acting on its own) nothing is owner-approved.
     if (
       !user ||
       !isResourcePermission(request.permission, RESOURCE_TYPE_CATALOG_ENTITY)

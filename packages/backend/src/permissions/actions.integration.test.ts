@@ -1,157 +1,25 @@
-import type { Server } from 'node:http';
-import path from 'node:path';
-import { createBackend } from '@backstage/backend-defaults';
-import { HostDiscovery } from '@backstage/backend-defaults/discovery';
-import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import { mockServices } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { ConfigSources, FileConfigSource } from '@backstage/config-loader';
 import type { JsonObject } from '@backstage/types';
 import { startSandbox, type Sandbox } from '@internal/vastai-sandbox';
-import { backendFeatures } from '../features';
+import { eventually } from '@internal/vastai-sandbox/testing';
 import {
   SignedInUser,
   getJson,
   signInAsGuest,
   waitForDemoCatalog,
-} from '../__testUtils__/portalClient';
-import { repoRoot } from '../__testUtils__/startPortalTestBackend';
+} from '../testing/portalClient';
+import { sandboxConfig } from '../testing/sandboxConfig';
+import {
+  PortalTestBackend,
+  startPortalTestBackend,
+} from '../testing/startPortalTestBackend';
 
 jest.setTimeout(180_000);
 
 const API = '/api/vastai-incident/v1/entities/default/component';
 
-/**
- * The same portal backend as `startPortalTestBackend` (createBackend(), every feature of
- * `backendFeatures`: real auth, permission backend with the demo policy, catalog with the demo
- * entities), on an ephemeral port, with the plugin and the Kubernetes cluster pointed at a sandbox
- * on ephemeral ports. Written out here because that helper takes no config overrides.
- */
-async function startBackendAgainst(sandbox: Sandbox) {
-  const appConfig = await ConfigSources.toConfig(
-    FileConfigSource.create({ path: path.join(repoRoot, 'app-config.yaml') }),
-  );
-  const base = appConfig.get<JsonObject>();
-  appConfig.close();
-  const { urls } = sandbox;
-  const overrides: JsonObject = {
-    backend: {
-      baseUrl: 'http://localhost:7007',
-      listen: { port: 0 },
-      database: { client: 'better-sqlite3', connection: ':memory:' },
-    },
-    auth: {
-      providers: {
-        guest: {
-          userEntityRef: 'user:default/guest',
-          dangerouslyAllowOutsideDevelopment: true,
-        },
-      },
-    },
-    catalog: {
-      locations: [
-        'examples/org.yaml',
-        'examples/systems.yaml',
-        'examples/components.yaml',
-        'catalog-info.yaml',
-      ].map(file => ({ type: 'file', target: path.join(repoRoot, file) })),
-    },
-    kubernetes: {
-      clusterLocatorMethods: [
-        {
-          type: 'config',
-          clusters: [
-            {
-              name: 'sandbox',
-              url: urls.kubernetes,
-              authProvider: 'serviceAccount',
-              serviceAccountToken: 'sandbox-token',
-              skipMetricsLookup: true,
-            },
-          ],
-        },
-      ],
-    },
-    vastaiIncident: {
-      actions: { cooldownSeconds: 0, verifyTimeoutSeconds: 15 },
-      vendor: {
-        apiBaseUrl: `${urls.vastApi}/api/v0`,
-        status: { type: 'statuspage', url: urls.statusPage },
-      },
-      prometheus: { baseUrl: urls.prometheus ?? 'http://127.0.0.1:9' },
-      integrations: {
-        'vastai-integration': {
-          healthUrl: `${urls.services['vastai-integration']}/health`,
-          slack: {
-            webhookUrl: `${urls.receivers}/slack/webhook/vastai-oncall`,
-          },
-          statuspage: { apiBaseUrl: `${urls.receivers}/statuspage/v1` },
-        },
-        'vastai-batch-worker': {
-          healthUrl: `${urls.services['vastai-batch-worker']}/health`,
-        },
-      },
-    },
-  };
-  const config = ConfigReader.fromConfigs([
-    { data: base, context: 'app-config.yaml' },
-    { data: overrides, context: 'test-overrides' },
-  ]);
-
-  let server: Server | undefined;
-  const listeningPort = () => {
-    const address = server?.address();
-    if (!address || typeof address === 'string') {
-      throw new Error('the test backend is not listening on a TCP port');
-    }
-    return address.port;
-  };
-  const backend = createBackend();
-  backend.add(
-    createServiceFactory({
-      service: coreServices.rootConfig,
-      deps: {},
-      factory: () => config,
-    }),
-  );
-  backend.add(mockServices.rootLogger.factory({ level: 'warn' }));
-  backend.add(
-    rootHttpRouterServiceFactory({
-      configure(context) {
-        server = context.server;
-        context.applyDefaults();
-      },
-    }),
-  );
-  backend.add(
-    createServiceFactory({
-      service: coreServices.discovery,
-      deps: { rootHttpRouter: coreServices.rootHttpRouter },
-      factory() {
-        const port = listeningPort();
-        return HostDiscovery.fromConfig(
-          new ConfigReader({
-            backend: { baseUrl: `http://localhost:${port}`, listen: { port } },
-          }),
-        );
-      },
-    }),
-  );
-  for (const feature of backendFeatures) backend.add(feature);
-  await backend.start();
-  return {
-    baseUrl: `http://localhost:${listeningPort()}`,
-    stop: () => backend.stop(),
-  };
-}
-
 describe('remediations through the real permission backend, demo policy and catalog', () => {
   let sandbox: Sandbox;
-  let backend: { baseUrl: string; stop(): Promise<void> };
+  let backend: PortalTestBackend;
   let guest: SignedInUser;
 
   async function post(
@@ -182,7 +50,7 @@ describe('remediations through the real permission backend, demo policy and cata
       prometheus: false,
       kube: { rolloutStepMs: 200 },
     });
-    backend = await startBackendAgainst(sandbox);
+    backend = await startPortalTestBackend({ config: sandboxConfig(sandbox) });
     await waitForDemoCatalog(
       backend.baseUrl,
       (
@@ -301,20 +169,23 @@ describe('remediations through the real permission backend, demo policy and cata
     });
 
     // The run ends (verification has a 15 s deadline here) and is readable by its id.
-    const deadline = Date.now() + 60_000;
-    let run = applied.body;
-    while (!['succeeded', 'unverified', 'failed'].includes(run.status)) {
-      if (Date.now() > deadline)
-        throw new Error(`run still ${run.status}/${run.phase}`);
-      await new Promise(resolve => setTimeout(resolve, 500));
-      const read = await getJson(
-        backend.baseUrl,
-        `${API}/vastai-integration/actions/runs/${applied.body.runId}`,
-        guest.token,
-      );
-      expect(read.status).toBe(200);
-      run = read.body;
-    }
+    const run = await eventually(
+      async () => {
+        const read = await getJson(
+          backend.baseUrl,
+          `${API}/vastai-integration/actions/runs/${applied.body.runId}`,
+          guest.token,
+        );
+        expect(read.status).toBe(200);
+        return read.body;
+      },
+      {
+        what: 'the run to end',
+        accept: r => ['succeeded', 'unverified', 'failed'].includes(r.status),
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      },
+    );
     expect(['succeeded', 'unverified']).toContain(run.status);
     expect(run.phase).toBe('done');
 

@@ -1,4 +1,5 @@
 import {
+  vastaiIncidentLogsReadPermission,
   vastaiIncidentPermissions,
   vastaiIncidentReadPermission,
   vastaiIncidentWritePermissions,
@@ -8,14 +9,14 @@ import { Permission } from '@backstage/plugin-permission-common';
 import {
   PortalTestBackend,
   startPortalTestBackend,
-} from '../__testUtils__/startPortalTestBackend';
+} from '../testing/startPortalTestBackend';
 import {
   SignedInUser,
   getJson,
   signInAsCatalogUser,
   signInAsGuest,
   waitForDemoCatalog,
-} from '../__testUtils__/portalClient';
+} from '../testing/portalClient';
 
 jest.setTimeout(120_000);
 
@@ -134,6 +135,72 @@ describe('the ownership policy, through the real permission backend', () => {
         ).toBe('ALLOW');
       }
     }
+  });
+
+  it('gives the logs permission to owners only, and reading triage to every signed-in user', async () => {
+    const logs = vastaiIncidentLogsReadPermission;
+    expect(await authorize(guest, logs, INTEGRATION)).toBe('ALLOW');
+    expect(await authorize(guest, logs, BATCH_WORKER)).toBe('DENY');
+    expect(await authorize(grace, logs, BATCH_WORKER)).toBe('ALLOW');
+    expect(await authorize(grace, logs, INTEGRATION)).toBe('DENY');
+    expect(await authorize(visitor, logs, INTEGRATION)).toBe('DENY');
+    expect(await authorizeInBackend(visitor, logs, INTEGRATION)).toBe('DENY');
+    expect(await authorizeInBackend(guest, logs, INTEGRATION)).toBe('ALLOW');
+
+    // Through the plugin: logs refused to a non-owner before any upstream is asked; triage open.
+    const logsPath = (name: string) =>
+      `/api/vastai-incident/v1/entities/default/component/${name}/logs`;
+    const refused = await getJson(
+      backend.baseUrl,
+      logsPath('vastai-batch-worker'),
+      guest.token,
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain(
+      '(needs vastai.incident.logs.read)',
+    );
+    expect(
+      (
+        await getJson(
+          backend.baseUrl,
+          logsPath('vastai-integration'),
+          visitor.token,
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await getJson(
+          backend.baseUrl,
+          logsPath('vastai-integration'),
+          guest.token,
+        )
+      ).status,
+    ).not.toBe(403);
+    const triage = await getJson(
+      backend.baseUrl,
+      '/api/vastai-incident/v1/entities/default/component/vastai-batch-worker/triage',
+      visitor.token,
+    );
+    expect(triage.status).toBe(200);
+  });
+
+  it('registers every permission of the plugin with the permission integration', async () => {
+    const { status, body } = await getJson(
+      backend.baseUrl,
+      '/api/vastai-incident/.well-known/backstage/permissions/metadata',
+      guest.token,
+    );
+    expect(status).toBe(200);
+    expect(body.permissions.map((p: Permission) => p.name).sort()).toEqual(
+      vastaiIncidentPermissions.map(p => p.name).sort(),
+    );
+    expect(body.permissions).toContainEqual(
+      expect.objectContaining({
+        name: 'vastai.incident.logs.read',
+        resourceType: 'catalog-entity',
+      }),
+    );
   });
 
   it('denies writes on an entity the catalog does not have', async () => {

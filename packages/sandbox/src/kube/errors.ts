@@ -37,34 +37,34 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (info: ResourceInfo, name: string) =>
-  new ApiError(404, 'NotFound', `${qualifiedName(info)} "${name}" not found`, {
-    name,
-    group: info.group || undefined,
-    kind: info.name,
-  });
-
-export const alreadyExists = (info: ResourceInfo, name: string) =>
-  new ApiError(
-    409,
-    'AlreadyExists',
-    `${qualifiedName(info)} "${name}" already exists`,
-    {
+/** A Status about one object: `<resource>.<group> "<name>"` in the message, and as details. */
+const objectError =
+  (code: number, reason: string, message: (object: string) => string) =>
+  (info: ResourceInfo, name: string) =>
+    new ApiError(code, reason, message(`${qualifiedName(info)} "${name}"`), {
       name,
       group: info.group || undefined,
       kind: info.name,
-    },
-  );
+    });
 
-export const conflict = (info: ResourceInfo, name: string) =>
-  new ApiError(
-    409,
-    'Conflict',
-    `Operation cannot be fulfilled on ${qualifiedName(
-      info,
-    )} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-    { name, group: info.group || undefined, kind: info.name },
-  );
+export const notFound = objectError(
+  404,
+  'NotFound',
+  object => `${object} not found`,
+);
+
+export const alreadyExists = objectError(
+  409,
+  'AlreadyExists',
+  object => `${object} already exists`,
+);
+
+export const conflict = objectError(
+  409,
+  'Conflict',
+  object =>
+    `Operation cannot be fulfilled on ${object}: the object has been modified; please apply your changes to the latest version and try again`,
+);
 
 export const invalid = (
   info: ResourceInfo,

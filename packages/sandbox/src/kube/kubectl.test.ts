@@ -4,11 +4,7 @@
  */
 import fs from 'fs';
 import path from 'path';
-import {
-  KubeTestCluster,
-  eventually,
-  startKubeTestCluster,
-} from './testKubectl';
+import { KubeTestCluster, eventually, startKubeTestCluster } from '../testing';
 import { StartedPod } from './types';
 
 jest.setTimeout(60_000);

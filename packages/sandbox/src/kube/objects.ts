@@ -1,7 +1,7 @@
 /**
  * Object storage with a global, increasing resourceVersion and a bounded event history, so a
  * watch that starts from a list's resourceVersion sees every change after it (what kubectl's
- * informers rely on).
+ * informers rely on). Also the small JSON helpers every part of the cluster uses.
  */
 import { KubeObject } from './types';
 
@@ -18,6 +18,59 @@ export interface StoredEvent {
 const HISTORY_LIMIT = 5000;
 
 export const deepClone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+
+/** A timestamp as the API server writes them: RFC 3339, whole seconds. */
+export const isoSeconds = (at: number | Date = Date.now()): string =>
+  new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** JSON with sorted keys, so two objects compare equal whatever their key order. */
+export function stableStringify(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .sort()
+      .map(k => `${JSON.stringify(k)}:${stableStringify((v as any)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Nulls decode to zero values (and vanish) in the real API server: `creationTimestamp: null` ... */
+export function pruneNulls<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(pruneNulls) as unknown as T;
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, val] of Object.entries(v as object))
+      if (val !== null) out[k] = pruneNulls(val);
+    return out as T;
+  }
+  return v;
+}
+
+/** A Secret's `data` decoded to strings. */
+export function decodeSecretData(secret: KubeObject): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries((secret.data ?? {}) as Record<string, string>).map(
+      ([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')],
+    ),
+  );
+}
+
+/** Strings encoded as a Secret's `data`. */
+export function encodeSecretData(
+  data: Record<string, string>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(data).map(([k, v]) => [
+      k,
+      Buffer.from(v).toString('base64'),
+    ]),
+  );
+}
+
+/** `namespace/name`: how pods are keyed outside the object table (runtime state, logs). */
+export const objectKey = (o: KubeObject): string =>
+  `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 export class ObjectTable {
   private readonly byKind = new Map<string, Map<string, KubeObject>>();

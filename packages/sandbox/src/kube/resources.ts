@@ -26,6 +26,18 @@ export interface ResourceInfo {
   simulated: boolean;
 }
 
+/** `scale` and `status`: the subresources of the kinds a controller scales. */
+const scalable = (kind: string): ResourceInfo['subresources'] => [
+  {
+    name: 'scale',
+    kind: 'Scale',
+    group: 'autoscaling',
+    version: 'v1',
+    verbs: ['get', 'patch', 'update'],
+  },
+  { name: 'status', kind, verbs: ['get', 'patch', 'update'] },
+];
+
 const ALL_VERBS = [
   'create',
   'delete',
@@ -37,11 +49,17 @@ const ALL_VERBS = [
   'watch',
 ];
 
+/** Listed by `kubectl get all`. */
+const IN_ALL: Partial<ResourceInfo> = { categories: ['all'] };
+const CLUSTER_SCOPED: Partial<ResourceInfo> = { namespaced: false };
+
+/** One resource, as `kubectl api-resources` lists it: group, version, plural, kind, short name. */
 function r(
   group: string,
   version: string,
   name: string,
   kind: string,
+  shortName?: string,
   opts: Partial<ResourceInfo> = {},
 ): ResourceInfo {
   return {
@@ -53,127 +71,73 @@ function r(
     namespaced: true,
     verbs: ALL_VERBS,
     simulated: false,
+    ...(shortName ? { shortNames: [shortName] } : {}),
     ...opts,
   };
 }
 
 export const RESOURCES: ResourceInfo[] = [
   // core/v1
-  r('', 'v1', 'namespaces', 'Namespace', {
-    namespaced: false,
-    shortNames: ['ns'],
+  r('', 'v1', 'namespaces', 'Namespace', 'ns', {
+    ...CLUSTER_SCOPED,
     verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     subresources: [
       { name: 'status', kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
     ],
     simulated: true,
   }),
-  r('', 'v1', 'pods', 'Pod', {
-    shortNames: ['po'],
-    categories: ['all'],
+  r('', 'v1', 'pods', 'Pod', 'po', {
+    ...IN_ALL,
     subresources: [
       { name: 'log', kind: 'Pod', verbs: ['get'] },
       { name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
     ],
     simulated: true,
   }),
-  r('', 'v1', 'secrets', 'Secret', { simulated: true }),
-  r('', 'v1', 'events', 'Event', { shortNames: ['ev'], simulated: true }),
-  r('', 'v1', 'services', 'Service', {
-    shortNames: ['svc'],
-    categories: ['all'],
-  }),
-  r('', 'v1', 'configmaps', 'ConfigMap', { shortNames: ['cm'] }),
-  r('', 'v1', 'endpoints', 'Endpoints', {
-    shortNames: ['ep'],
-    singularName: 'endpoints',
-  }),
-  r('', 'v1', 'limitranges', 'LimitRange', { shortNames: ['limits'] }),
-  r('', 'v1', 'resourcequotas', 'ResourceQuota', { shortNames: ['quota'] }),
-  r('', 'v1', 'serviceaccounts', 'ServiceAccount', { shortNames: ['sa'] }),
-  r('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', {
-    shortNames: ['pvc'],
-  }),
-  r('', 'v1', 'replicationcontrollers', 'ReplicationController', {
-    shortNames: ['rc'],
-    categories: ['all'],
-  }),
-  r('', 'v1', 'nodes', 'Node', { namespaced: false, shortNames: ['no'] }),
+  r('', 'v1', 'secrets', 'Secret', undefined, { simulated: true }),
+  r('', 'v1', 'events', 'Event', 'ev', { simulated: true }),
+  r('', 'v1', 'services', 'Service', 'svc', IN_ALL),
+  r('', 'v1', 'configmaps', 'ConfigMap', 'cm'),
+  r('', 'v1', 'endpoints', 'Endpoints', 'ep', { singularName: 'endpoints' }),
+  r('', 'v1', 'limitranges', 'LimitRange', 'limits'),
+  r('', 'v1', 'resourcequotas', 'ResourceQuota', 'quota'),
+  r('', 'v1', 'serviceaccounts', 'ServiceAccount', 'sa'),
+  r('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', 'pvc'),
+  r('', 'v1', 'replicationcontrollers', 'ReplicationController', 'rc', IN_ALL),
+  r('', 'v1', 'nodes', 'Node', 'no', CLUSTER_SCOPED),
   // apps/v1
-  r('apps', 'v1', 'deployments', 'Deployment', {
-    shortNames: ['deploy'],
-    categories: ['all'],
-    subresources: [
-      {
-        name: 'scale',
-        kind: 'Scale',
-        group: 'autoscaling',
-        version: 'v1',
-        verbs: ['get', 'patch', 'update'],
-      },
-      { name: 'status', kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
-    ],
+  r('apps', 'v1', 'deployments', 'Deployment', 'deploy', {
+    ...IN_ALL,
+    subresources: scalable('Deployment'),
     simulated: true,
   }),
-  r('apps', 'v1', 'replicasets', 'ReplicaSet', {
-    shortNames: ['rs'],
-    categories: ['all'],
-    subresources: [
-      {
-        name: 'scale',
-        kind: 'Scale',
-        group: 'autoscaling',
-        version: 'v1',
-        verbs: ['get', 'patch', 'update'],
-      },
-      { name: 'status', kind: 'ReplicaSet', verbs: ['get', 'patch', 'update'] },
-    ],
+  r('apps', 'v1', 'replicasets', 'ReplicaSet', 'rs', {
+    ...IN_ALL,
+    subresources: scalable('ReplicaSet'),
     simulated: true,
   }),
-  r('apps', 'v1', 'statefulsets', 'StatefulSet', {
-    shortNames: ['sts'],
-    categories: ['all'],
-  }),
-  r('apps', 'v1', 'daemonsets', 'DaemonSet', {
-    shortNames: ['ds'],
-    categories: ['all'],
-  }),
+  r('apps', 'v1', 'statefulsets', 'StatefulSet', 'sts', IN_ALL),
+  r('apps', 'v1', 'daemonsets', 'DaemonSet', 'ds', IN_ALL),
   r('apps', 'v1', 'controllerrevisions', 'ControllerRevision'),
-  // others the Backstage Kubernetes plugin asks for
-  r(
-    'autoscaling',
-    'v2',
-    'horizontalpodautoscalers',
-    'HorizontalPodAutoscaler',
-    {
-      shortNames: ['hpa'],
-      categories: ['all'],
-    },
+  // others the Backstage Kubernetes plugin asks for; HPAs are served at v2 (preferred) and v1,
+  // one stored object for both
+  ...['v2', 'v1'].map(version =>
+    r(
+      'autoscaling',
+      version,
+      'horizontalpodautoscalers',
+      'HorizontalPodAutoscaler',
+      'hpa',
+      IN_ALL,
+    ),
   ),
-  r(
-    'autoscaling',
-    'v1',
-    'horizontalpodautoscalers',
-    'HorizontalPodAutoscaler',
-    {
-      shortNames: ['hpa'],
-      categories: ['all'],
-    },
-  ),
-  r('batch', 'v1', 'jobs', 'Job', { categories: ['all'] }),
-  r('batch', 'v1', 'cronjobs', 'CronJob', {
-    shortNames: ['cj'],
-    categories: ['all'],
-  }),
-  r('networking.k8s.io', 'v1', 'ingresses', 'Ingress', { shortNames: ['ing'] }),
-  r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', {
-    shortNames: ['netpol'],
-  }),
-  r('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', {
-    shortNames: ['pdb'],
-  }),
+  r('batch', 'v1', 'jobs', 'Job', undefined, IN_ALL),
+  r('batch', 'v1', 'cronjobs', 'CronJob', 'cj', IN_ALL),
+  r('networking.k8s.io', 'v1', 'ingresses', 'Ingress', 'ing'),
+  r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', 'netpol'),
+  r('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', 'pdb'),
   // usage of running pods, derived from the pods (for `kubectl top` and Backstage's pod metrics)
-  r('metrics.k8s.io', 'v1beta1', 'pods', 'PodMetrics', {
+  r('metrics.k8s.io', 'v1beta1', 'pods', 'PodMetrics', undefined, {
     verbs: ['get', 'list'],
     simulated: true,
   }),
@@ -222,6 +186,13 @@ export function resolveKind(kindOrResource: string): ResourceInfo | undefined {
       x.singularName === k ||
       (x.shortNames ?? []).includes(k),
   );
+}
+
+/** `resolveKind`, for callers inside the sandbox that name a kind this server must know. */
+export function requireKind(kindOrResource: string): ResourceInfo {
+  const info = resolveKind(kindOrResource);
+  if (!info) throw new Error(`unknown kind ${kindOrResource}`);
+  return info;
 }
 
 /** The store keys objects by kind (kinds are unique across the groups served here). */

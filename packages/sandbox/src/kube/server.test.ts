@@ -1,10 +1,6 @@
 /** Raw HTTP behaviour of the API server: auth, Status errors, discovery, tables, watches. */
 import https from 'https';
-import {
-  KubeTestCluster,
-  eventually,
-  startKubeTestCluster,
-} from './testKubectl';
+import { KubeTestCluster, eventually, startKubeTestCluster } from '../testing';
 import { InMemoryKubeStore } from './store';
 import { createKubeApiServer } from './server';
 

@@ -1,6 +1,6 @@
 import { InMemoryKubeStore } from './store';
 import { findResource } from './resources';
-import { defaultTestSeed, eventually } from './testKubectl';
+import { defaultTestSeed, eventually } from '../testing';
 
 const NS = 'vastai';
 const DEP = 'vastai-integration';

@@ -87,6 +87,38 @@ function podRestarts(pod: KubeObject): string {
 const containersOf = (o: KubeObject) =>
   (o.spec?.template?.spec?.containers ?? []) as any[];
 
+/** Age, then the wide columns of a kind that owns a pod template (Deployment, ReplicaSet). */
+const podTemplateColumns: Column[] = [
+  ageCol,
+  {
+    name: 'Containers',
+    type: 'string',
+    priority: 1,
+    description: 'Names of each container in the template.',
+    cell: o =>
+      containersOf(o)
+        .map(c => c.name)
+        .join(','),
+  },
+  {
+    name: 'Images',
+    type: 'string',
+    priority: 1,
+    description: 'Images referenced by each container in the template.',
+    cell: o =>
+      containersOf(o)
+        .map(c => c.image)
+        .join(','),
+  },
+  {
+    name: 'Selector',
+    type: 'string',
+    priority: 1,
+    description: 'Label selector for pods.',
+    cell: o => formatLabelSelector(o.spec?.selector),
+  },
+];
+
 const COLUMNS: Record<string, Column[]> = {
   Pod: [
     nameCol,
@@ -171,34 +203,7 @@ const COLUMNS: Record<string, Column[]> = {
         'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
       cell: o => o.status?.availableReplicas ?? 0,
     },
-    ageCol,
-    {
-      name: 'Containers',
-      type: 'string',
-      priority: 1,
-      description: 'Names of each container in the template.',
-      cell: o =>
-        containersOf(o)
-          .map(c => c.name)
-          .join(','),
-    },
-    {
-      name: 'Images',
-      type: 'string',
-      priority: 1,
-      description: 'Images referenced by each container in the template.',
-      cell: o =>
-        containersOf(o)
-          .map(c => c.image)
-          .join(','),
-    },
-    {
-      name: 'Selector',
-      type: 'string',
-      priority: 1,
-      description: 'Label selector for pods.',
-      cell: o => formatLabelSelector(o.spec?.selector),
-    },
+    ...podTemplateColumns,
   ],
   ReplicaSet: [
     nameCol,
@@ -220,34 +225,7 @@ const COLUMNS: Record<string, Column[]> = {
       description: 'The number of ready replicas for this replica set.',
       cell: o => o.status?.readyReplicas ?? 0,
     },
-    ageCol,
-    {
-      name: 'Containers',
-      type: 'string',
-      priority: 1,
-      description: 'Names of each container in the template.',
-      cell: o =>
-        containersOf(o)
-          .map(c => c.name)
-          .join(','),
-    },
-    {
-      name: 'Images',
-      type: 'string',
-      priority: 1,
-      description: 'Images referenced by each container in the template.',
-      cell: o =>
-        containersOf(o)
-          .map(c => c.image)
-          .join(','),
-    },
-    {
-      name: 'Selector',
-      type: 'string',
-      priority: 1,
-      description: 'Label selector for pods.',
-      cell: o => formatLabelSelector(o.spec?.selector),
-    },
+    ...podTemplateColumns,
   ],
   Secret: [
     nameCol,

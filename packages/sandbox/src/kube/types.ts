@@ -50,41 +50,63 @@ export interface StartedPod {
   env: Record<string, string>;
 }
 
+/** A pod that stopped (a rollout replaced it, it crashed, or it was deleted). */
+export type StoppedPod = Pick<StartedPod, 'namespace' | 'name' | 'deployment'>;
+
+/** An Event a caller records about an object. */
+export interface KubeEventInput {
+  involvedObject: { kind: string; name: string };
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
 export type DeploymentFault = 'crashloop' | null;
 
 export interface KubeStore {
   /** Seed the default world (namespace `vastai`, the two deployments, their Secrets). */
   reset(seed: KubeSeed): void;
 
-  getObject(kind: string, namespace: string, name: string): KubeObject | undefined;
-  listObjects(kind: string, namespace: string, labelSelector?: Record<string, string>): KubeObject[];
+  getObject(
+    kind: string,
+    namespace: string,
+    name: string,
+  ): KubeObject | undefined;
+  listObjects(
+    kind: string,
+    namespace: string,
+    labelSelector?: Record<string, string>,
+  ): KubeObject[];
 
   /** Decoded Secret data, or undefined. */
-  getSecretData(namespace: string, name: string): Record<string, string> | undefined;
+  getSecretData(
+    namespace: string,
+    name: string,
+  ): Record<string, string> | undefined;
   /** Sandbox-side change of a Secret (not recorded as a write). */
-  setSecretData(namespace: string, name: string, data: Record<string, string>): void;
+  setSecretData(
+    namespace: string,
+    name: string,
+    data: Record<string, string>,
+  ): void;
 
   /** New and existing pods of the deployment crash (CrashLoopBackOff, OOMKilled) while set. */
-  setDeploymentFault(namespace: string, deployment: string, fault: DeploymentFault): void;
+  setDeploymentFault(
+    namespace: string,
+    deployment: string,
+    fault: DeploymentFault,
+  ): void;
 
   /** Append a log line to a pod's current container log. */
   appendPodLog(namespace: string, pod: string, line: string, time?: Date): void;
 
   /** Record an Event (e.g. Warning BackOff) about an object. */
-  addEvent(
-    namespace: string,
-    event: {
-      involvedObject: { kind: string; name: string };
-      type: 'Normal' | 'Warning';
-      reason: string;
-      message: string;
-    },
-  ): void;
+  addEvent(namespace: string, event: KubeEventInput): void;
 
   /** Called when a pod becomes Running and Ready (its env resolved at that moment). */
   onPodStarted(listener: (pod: StartedPod) => void): () => void;
   /** Called when a pod stops (rollout replaced it, or it crashed). */
-  onPodStopped(listener: (pod: { namespace: string; name: string; deployment: string }) => void): () => void;
+  onPodStopped(listener: (pod: StoppedPod) => void): () => void;
 
   /** Ready pods of a deployment now, with their resolved env at start. */
   runningPods(namespace: string, deployment: string): StartedPod[];
@@ -98,7 +120,11 @@ export interface KubeStore {
 
 export interface KubeSeed {
   namespaces: string[];
-  secrets: Array<{ namespace: string; name: string; data: Record<string, string> }>;
+  secrets: Array<{
+    namespace: string;
+    name: string;
+    data: Record<string, string>;
+  }>;
   deployments: Array<{
     namespace: string;
     name: string;
@@ -107,7 +133,10 @@ export interface KubeSeed {
     labels?: Record<string, string>;
     env: Array<
       | { name: string; value: string }
-      | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }
+      | {
+          name: string;
+          valueFrom: { secretKeyRef: { name: string; key: string } };
+        }
     >;
   }>;
 }

@@ -357,6 +357,62 @@ describe('scenarios reach their intended state', () => {
     ).toBeGreaterThan(0);
   });
 
+  const networkErrors = () =>
+    metricsText().then(
+      t => counter(t, 'vastai_errors_total{error_type="network_error"}') ?? 0,
+    );
+
+  it('vendor-unreachable: every caller is reset, the status page still operational', async () => {
+    await sandbox.setScenario('vendor-unreachable');
+    expect((await summary()).status.indicator).toBe('none');
+    await expect(vendorCall('sandbox-operator-key')).rejects.toThrow();
+    await waitUntil('network errors', networkErrors, n => n >= 10, 10_000);
+    const h = await waitUntil(
+      'health down',
+      health,
+      x => x.body.services?.vastai?.status === 'down',
+      10_000,
+    );
+    expect(h.status).toBe(200);
+    expect((await control('GET', '/state')).body.vendor.unreachable).toBe(true);
+  });
+
+  it("egress-blocked: only the service's calls are refused; the probe and the batch worker reach Vast.ai", async () => {
+    await sandbox.setScenario('egress-blocked');
+    expect((await vendorCall('sandbox-operator-key')).status).toBe(200);
+    await waitUntil('network errors', networkErrors, n => n >= 10, 10_000);
+    await waitUntil(
+      'health down',
+      health,
+      x => x.body.services?.vastai?.status === 'down',
+      10_000,
+    );
+    const batch = await (
+      await fetch(`${sandbox.urls.services['vastai-batch-worker']}/health`)
+    ).json();
+    expect(batch.services.vastai.status).toBe('healthy');
+    expect(
+      (await control('GET', '/state')).body.services[JOB].egressBlocked,
+    ).toBe(true);
+  });
+
+  it('vendor-slow-silent: slow answers, the status page operational with no incident', async () => {
+    await sandbox.setScenario('vendor-slow-silent');
+    const page = await summary();
+    expect(page.status.indicator).toBe('none');
+    expect(page.incidents).toEqual([]);
+    const started = Date.now();
+    expect((await vendorCall('sandbox-operator-key')).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    await waitUntil(
+      'health degraded by latency',
+      health,
+      x => x.body.services?.vastai?.status === 'degraded',
+      20_000,
+    );
+    expect(await networkErrors()).toBe(0);
+  });
+
   it('status page modes and health shapes are switchable from the control API', async () => {
     await sandbox.setScenario('healthy');
     await waitUntil(

@@ -2,6 +2,7 @@ import { specFor, StatusPageSpec } from '../statuspage/statusPageData';
 import {
   NORMAL_LIMITS,
   normalBehaviour,
+  SLOW_LATENCY,
   VendorBehaviour,
 } from '../vast/vendorBehaviour';
 import { INTEGRATION, ServiceName } from '../world/seed';
@@ -16,6 +17,9 @@ export const SCENARIO_NAMES = [
   'minor-errors',
   'monitoring-gap',
   'recovered',
+  'vendor-unreachable',
+  'egress-blocked',
+  'vendor-slow-silent',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -39,6 +43,8 @@ export interface ScenarioDefinition {
   crashing?: ServiceName[];
   /** Services whose `/metrics` answers 500. */
   brokenMetrics?: ServiceName[];
+  /** Services whose calls to Vast.ai are refused on the way out (the portal's probe is not). */
+  egressBlocked?: ServiceName[];
 }
 
 const minutes = (m: number) => m * 60;
@@ -111,22 +117,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioDefinition> = {
     name: 'degraded-latency',
     description:
       'Vast.ai answers slowly (p99 above 5 s) and its status page shows a minor incident',
-    vendor: () => ({
-      ...normalBehaviour(),
-      latency: {
-        bundles: {
-          minMs: 800,
-          maxMs: 2000,
-          tailFraction: 0.1,
-          tailMinMs: 5200,
-          tailMaxMs: 6500,
-        },
-        // The product's probe: slow, but mostly inside a 3 s deadline.
-        'users/current': { minMs: 1200, maxMs: 2500 },
-        'auth/apikeys': { minMs: 1000, maxMs: 2000 },
-        'auth/apikeys/{id}': { minMs: 1000, maxMs: 2000 },
-      },
-    }),
+    vendor: () => ({ ...normalBehaviour(), latency: SLOW_LATENCY }),
     statusPage: specFor({
       indicator: 'minor',
       description: 'Minor Service Outage',
@@ -215,5 +206,27 @@ export const SCENARIOS: Record<ScenarioName, ScenarioDefinition> = {
         },
       ],
     }),
+  },
+  'vendor-unreachable': {
+    name: 'vendor-unreachable',
+    description:
+      "Vast.ai's API resets every connection, the product's probe and the service alike; its status page still says operational",
+    vendor: () => ({ ...normalBehaviour(), unreachable: true }),
+    statusPage: specFor(),
+  },
+  'egress-blocked': {
+    name: 'egress-blocked',
+    description:
+      "only the service's calls to Vast.ai are refused on the way out (its egress); Vast.ai and the product's probe are fine",
+    vendor: normalBehaviour,
+    statusPage: specFor(),
+    egressBlocked: [INTEGRATION],
+  },
+  'vendor-slow-silent': {
+    name: 'vendor-slow-silent',
+    description:
+      'Vast.ai answers slowly (p99 above 5 s, the probe slow too) while its status page says operational, with no incident',
+    vendor: () => ({ ...normalBehaviour(), latency: SLOW_LATENCY }),
+    statusPage: specFor(),
   },
 };

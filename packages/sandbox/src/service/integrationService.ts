@@ -69,6 +69,8 @@ export class IntegrationService {
   healthShape: HealthShape = 1;
   /** `monitoring-gap`: `/metrics` answers 500 while everything else works. */
   metricsBroken = false;
+  /** `egress-blocked`: the pods' calls to Vast.ai are refused on the way out. */
+  egressBlocked = false;
 
   constructor(private readonly options: IntegrationServiceOptions) {
     const registers = [this.registry];
@@ -129,6 +131,7 @@ export class IntegrationService {
     this.initSeries();
     this.recent = [];
     this.metricsBroken = false;
+    this.egressBlocked = false;
   }
 
   async start(port: number): Promise<RunningServer> {
@@ -202,8 +205,10 @@ export class IntegrationService {
 
   private addPod(pod: StartedPod) {
     if (this.workers.has(pod.name)) return;
-    const worker = new PodWorker(pod, { ...this.options }, (p, r) =>
-      this.record(p, r),
+    const worker = new PodWorker(
+      pod,
+      { ...this.options, egressBlocked: () => this.egressBlocked },
+      (p, r) => this.record(p, r),
     );
     this.workers.set(pod.name, worker);
     this.summaries.set(pod.name, { since: Date.now(), ok: 0, failed: 0 });

@@ -11,7 +11,12 @@ export interface PodWorkerSettings {
   queueIntervalMs: number;
   requestTimeoutMs: number;
   maxInFlight: number;
+  /** While true, calls go nowhere: the connection is refused, as a blocking egress rule does. */
+  egressBlocked?: () => boolean;
 }
+
+/** Where a blocked pod's calls end: a loopback port nothing listens on, so it is refused. */
+export const REFUSING_URL = 'http://127.0.0.1:1';
 
 export type RateLimitMode = 'direct' | 'queue';
 
@@ -64,7 +69,9 @@ export class PodWorker {
 
   private call(): Promise<VastCallResult> {
     return searchOffers({
-      baseUrl: this.settings.vastApiUrl,
+      baseUrl: this.settings.egressBlocked?.()
+        ? REFUSING_URL
+        : this.settings.vastApiUrl,
       apiKey: this.config.apiKey,
       timeoutMs: this.settings.requestTimeoutMs,
       stopSignal: this.stopController.signal,

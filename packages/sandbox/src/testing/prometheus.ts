@@ -1,4 +1,6 @@
 /** Real PromQL against the sandbox's Prometheus, and polling helpers (no fixed sleeps). */
+import { eventually } from './eventually';
+
 export async function promQuery(
   base: string,
   query: string,
@@ -25,29 +27,13 @@ export async function promValue(
   return Number(result[0].value[1]);
 }
 
-export async function waitUntil<T>(
+/** `eventually` with its options spelled out, as the scenario tests call it. */
+export function waitUntil<T>(
   what: string,
   probe: () => Promise<T>,
   accept: (value: T) => boolean,
   timeoutMs: number,
   intervalMs = 500,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      lastError = undefined;
-      if (accept(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise(r => setTimeout(r, intervalMs));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}; last value ${JSON.stringify(
-      last,
-    )}${lastError ? `, last error ${lastError}` : ''}`,
-  );
+  return eventually(probe, { what, accept, timeoutMs, intervalMs });
 }

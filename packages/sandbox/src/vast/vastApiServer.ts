@@ -90,6 +90,11 @@ export class VastApi {
     this.server = await startHttpServer(
       (req, res) => this.handle(req, res),
       port,
+      {
+        onConnection: socket => {
+          if (this.behaviour.unreachable) socket.destroy();
+        },
+      },
     );
     return this.server;
   }
@@ -100,6 +105,8 @@ export class VastApi {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    // Also on kept-alive connections opened while the API was reachable.
+    if (this.behaviour.unreachable) return void req.socket.destroy();
     const { path, query } = pathOf(req);
     const method = req.method ?? 'GET';
     const r = route(path);

@@ -20,6 +20,11 @@ export interface LatencyProfile {
 export interface VendorBehaviour {
   /** Every call (the product's probe too) answers 503. */
   outage: boolean;
+  /**
+   * No caller can reach the API: every connection is reset before any answer, as a load
+   * balancer with no healthy backend does. Nothing is counted (the vendor never sees the call).
+   */
+  unreachable?: boolean;
   /** Until this epoch-ms every call answers 503 (the `recovered` scenario's burst). */
   serverErrorsUntil?: number;
   /** Latency per endpoint; endpoints not listed answer at once. */
@@ -45,6 +50,23 @@ export function normalBehaviour(): VendorBehaviour {
     limits: { ...NORMAL_LIMITS },
   };
 }
+
+/**
+ * A slow vendor: offer searches take seconds (p99 above 5 s), the product's probe is slow
+ * too, but mostly inside a 3 s deadline.
+ */
+export const SLOW_LATENCY: VendorBehaviour['latency'] = {
+  bundles: {
+    minMs: 800,
+    maxMs: 2000,
+    tailFraction: 0.1,
+    tailMinMs: 5200,
+    tailMaxMs: 6500,
+  },
+  'users/current': { minMs: 1200, maxMs: 2500 },
+  'auth/apikeys': { minMs: 1000, maxMs: 2000 },
+  'auth/apikeys/{id}': { minMs: 1000, maxMs: 2000 },
+};
 
 export function pickLatencyMs(
   profile: LatencyProfile | undefined,

@@ -1,5 +1,6 @@
 import { IntegrationService } from '../service/integrationService';
 import { StatusPage } from '../statuspage/statusPageServer';
+import { eventually } from '../testing/eventually';
 import { FakeKubeStore } from '../testing/fakeKubeStore';
 import { VastAccount } from '../vast/account';
 import { VastApi } from '../vast/vastApiServer';
@@ -75,21 +76,10 @@ describe('world (unit, fake KubeStore)', () => {
     [...kube.logs.entries()]
       .filter(([k]) => k.includes(INTEGRATION))
       .flatMap(([, l]) => l);
-  async function waitFor(
-    check: () => Promise<boolean> | boolean,
-    timeoutMs = 8000,
-  ) {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check()) return;
-      await sleep(100);
-    }
-    throw new Error(`condition not met within ${timeoutMs} ms`);
-  }
 
   it('healthy: the service calls Vast.ai successfully, health in all three shapes', async () => {
     await world.setScenario('healthy');
-    await waitFor(
+    await eventually(
       async () =>
         (await metricValue(
           INTEGRATION,
@@ -134,7 +124,7 @@ describe('world (unit, fake KubeStore)', () => {
 
   it('auth-failure: 401 storm until a new key is in the Secret and the pods restart', async () => {
     await world.setScenario('auth-failure');
-    await waitFor(async () => (await errors('auth_error')) >= 5);
+    await eventually(async () => (await errors('auth_error')) >= 5);
     expect(
       (await (await fetch(`${urls[INTEGRATION]}/health`)).json()).services
         .vastai.status,
@@ -205,7 +195,7 @@ describe('world (unit, fake KubeStore)', () => {
 
   it('vendor-outage: server errors, then fallback stops calling the vendor', async () => {
     await world.setScenario('vendor-outage');
-    await waitFor(async () => (await errors('server_error')) >= 5);
+    await eventually(async () => (await errors('server_error')) >= 5);
     kube.restartDeployment(NAMESPACE, INTEGRATION, { VASTAI_FALLBACK: 'true' });
     await sleep(200);
     const calls = vast.calls.stats().byIdentity[INTEGRATION];
@@ -234,14 +224,14 @@ describe('world (unit, fake KubeStore)', () => {
 
   it('minor-errors: a trickle of timeouts', async () => {
     await world.setScenario('minor-errors');
-    await waitFor(async () => (await errors('timeout')) >= 1, 30_000);
+    await eventually(async () => (await errors('timeout')) >= 1, 30_000);
     const ok = () =>
       metricValue(
         INTEGRATION,
         'vastai_requests_total{method="POST",endpoint="/api/v0/bundles/",status="200"}',
       );
     // A trickle: over a few hundred calls, about one in two hundred times out.
-    await waitFor(async () => (await ok()) >= 250, 30_000);
+    await eventually(async () => (await ok()) >= 250, 30_000);
     const timeouts = await errors('timeout');
     expect(timeouts / ((await ok()) + timeouts)).toBeLessThan(0.015);
     expect(logs().some(l => l.includes('error_type=timeout'))).toBe(true);
@@ -249,7 +239,7 @@ describe('world (unit, fake KubeStore)', () => {
 
   it('recovered: a short burst of server errors, then none', async () => {
     await world.setScenario('recovered');
-    await waitFor(async () => (await errors('server_error')) >= 1);
+    await eventually(async () => (await errors('server_error')) >= 1);
     await sleep(5200);
     const after = await errors('server_error');
     await sleep(1200);

@@ -71,6 +71,8 @@ export class World {
       this.kube.setDeploymentFault(NAMESPACE, s, 'crashloop');
     for (const s of def.brokenMetrics ?? [])
       this.services[s].metricsBroken = true;
+    for (const s of def.egressBlocked ?? [])
+      this.services[s].egressBlocked = true;
 
     this.current = { name, enteredAt };
     for (const s of services) s.reconcile();
@@ -82,6 +84,7 @@ export class World {
       scenario: this.scenario(),
       vendor: {
         outage: behaviour.outage,
+        unreachable: behaviour.unreachable === true,
         serverErrorsUntil: behaviour.serverErrorsUntil
           ? new Date(behaviour.serverErrorsUntil).toISOString()
           : null,
@@ -103,6 +106,7 @@ export class World {
             health: s.health(),
             healthShape: s.healthShape,
             metricsBroken: s.metricsBroken,
+            egressBlocked: s.egressBlocked,
             pods: s.podConfigs(),
           },
         ]),

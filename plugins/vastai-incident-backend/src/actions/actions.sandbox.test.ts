@@ -1,7 +1,7 @@
 /**
  * The actions against the real sandbox (causal world, Kubernetes API, Vast.ai API) on SQLite and
  * PostgreSQL: deny, dry run, idempotency, concurrency, conflicts, causal recovery, exact reverts,
- * and the canary (S2, S5, S13-S18).
+ * and the canary (no secret value anywhere it could leak).
  */
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { NotAllowedError } from '@backstage/errors';
@@ -15,8 +15,12 @@ import {
   eventually,
   fakePermissions,
   INTEGRATION,
+  recordingHttp,
   sandboxConfig,
-} from './actionsTestKit';
+  sandboxReadings,
+  writesWithoutDryRun,
+} from '../testing/actionsTestKit';
+import { DRY_RUN_KEY_PLACEHOLDER } from './keyRotation';
 import type { ActionRun } from './types';
 
 jest.setTimeout(180_000);
@@ -38,16 +42,8 @@ describe('remediation actions against the sandbox', () => {
     await sandbox?.stop();
   });
 
-  const template = () =>
-    JSON.parse(
-      JSON.stringify(
-        sandbox.kube.getObject('Deployment', NS, INTEGRATION)!.spec.template,
-      ),
-    );
-  const realWrites = () => sandbox.kube.writes().filter(w => !w.dryRun);
-  const operatorCalls = () => sandbox.vastCalls().byIdentity.operator ?? 0;
-  const secretValue = () =>
-    sandbox.kube.getSecretData(NS, 'vastai-secrets')!['api-key'];
+  const { template, realWrites, operatorCalls, secretValue, keysCreated } =
+    sandboxReadings(() => sandbox);
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     let knex: Knex;
@@ -161,11 +157,7 @@ describe('remediation actions against the sandbox', () => {
 
     it('rotation dry run: the Secret masked, no vendor call, nothing changed', async () => {
       const keyBefore = secretValue();
-      const createCalls = () =>
-        sandbox.vastCalls().byIdentityAndEndpoint.operator?.[
-          'POST /api/v0/auth/apikeys/'
-        ] ?? 0;
-      const createsBefore = createCalls();
+      const createsBefore = keysCreated();
       const operatorBefore = operatorCalls();
       sandbox.kube.clearWrites();
       const { run: result } = await run('rotate-api-key', true);
@@ -183,7 +175,7 @@ describe('remediation actions against the sandbox', () => {
       expect(secretValue()).toBe(keyBefore);
       expect(realWrites()).toEqual([]);
       // The service keeps calling the vendor with its own key; the product made no call.
-      expect(createCalls()).toBe(createsBefore);
+      expect(keysCreated()).toBe(createsBefore);
       expect(operatorCalls()).toBe(operatorBefore);
       expect(JSON.stringify(result)).not.toContain(keyBefore);
     });
@@ -342,14 +334,18 @@ describe('remediation actions against the sandbox', () => {
       await sandbox.setScenario('auth-failure');
       const oldKey = secretValue();
       await eventually(
-        'the service to be down',
         async () =>
           (
             await (
               await fetch(`${sandbox.urls.services[INTEGRATION]}/health`)
             ).json()
           ).services?.vastai?.status,
-        s => s === 'down',
+        {
+          what: 'the service to be down',
+          accept: s => s === 'down',
+          intervalMs: 200,
+          timeoutMs: 20_000,
+        },
       );
       const first = await run('rotate-api-key', false, `rotate-${databaseId}`);
       expect(first.httpStatus).toBe(202);
@@ -394,17 +390,20 @@ describe('remediation actions against the sandbox', () => {
       }
     });
 
-    it('causal: a rotation that does not verify puts the old key back and says so', async () => {
+    it('causal: a rotation that does not verify puts the old key back and says so; every write is dry-run first, the restore included', async () => {
       // A pasted key the vendor accepts, but the service stays broken (its pods crash).
       await sandbox.setScenario('pods-crashing');
       const live = sandbox.world.vast.account.create('pasted', {
         read: true,
       }).key;
       const oldKey = secretValue();
+      const http = recordingHttp();
       kit = await buildActions({
         config: sandboxConfig(sandbox.urls, { verifyTimeoutSeconds: 4 }),
         knex,
+        clients: { http },
       });
+      sandbox.kube.clearWrites();
       const first = await run(
         'rotate-api-key',
         false,
@@ -422,6 +421,30 @@ describe('remediation actions against the sandbox', () => {
       expect(secretValue()).toBe(oldKey);
       expect(JSON.stringify(done)).not.toContain(live);
       expect(kit.logger.lines.join('\n')).not.toContain(live);
+      // Write, restart, restore, restart: each one validated by a server-side dry run first.
+      const writes = sandbox.kube.writes();
+      expect(writes.map(w => [w.resource, w.dryRun])).toEqual([
+        ['secrets', true],
+        ['secrets', false],
+        ['deployments', true],
+        ['deployments', false],
+        ['secrets', true],
+        ['secrets', false],
+        ['deployments', true],
+        ['deployments', false],
+      ]);
+      expect(writesWithoutDryRun(writes)).toEqual([]);
+      // A dry run carries a placeholder: no key, new or old, goes to Kubernetes for a check.
+      const secretDryRuns = http.requests.filter(
+        r => r.url.includes('/secrets/') && r.url.includes('dryRun=All'),
+      );
+      expect(secretDryRuns).toHaveLength(2);
+      for (const request of secretDryRuns) {
+        const sent = JSON.parse(String(request.body)).data['api-key'];
+        expect(Buffer.from(sent, 'base64').toString()).toBe(
+          DRY_RUN_KEY_PLACEHOLDER,
+        );
+      }
     });
 
     it('second approval: nothing happens until a different user approves; then the old live key is deleted', async () => {
@@ -478,14 +501,16 @@ describe('remediation actions against the sandbox', () => {
     it('causal: vendor-outage -> fallback -> degraded but up; disable-fallback restores the template exactly', async () => {
       await sandbox.setScenario('vendor-outage');
       await eventually(
-        'the outage in the health signal',
         async () =>
           (
             await kit.signals!.collect(kit.service.integration(INTEGRATION)!)
           ).health.value?.status,
-        s => s !== undefined && s !== 'healthy',
-        20_000,
-        300,
+        {
+          what: 'the outage in the health signal',
+          accept: s => s !== undefined && s !== 'healthy',
+          timeoutMs: 20_000,
+          intervalMs: 300,
+        },
       );
       const before = template();
       const on = await run('enable-fallback', false, `fb-on-${databaseId}`);
@@ -521,14 +546,16 @@ describe('remediation actions against the sandbox', () => {
         kit.service.integration(INTEGRATION)!.thresholds.rateLimitedPerMinute;
       // The storm first, as the product sees it, so that "recovered" means something.
       await eventually(
-        'the 429 storm in the metrics signal',
         async () =>
           (
             await kit.signals!.collect(kit.service.integration(INTEGRATION)!)
           ).metrics.value?.rateLimitedPerMinute,
-        v => typeof v === 'number' && v > threshold,
-        30_000,
-        500,
+        {
+          what: 'the 429 storm in the metrics signal',
+          accept: v => typeof v === 'number' && v > threshold,
+          timeoutMs: 30_000,
+          intervalMs: 500,
+        },
       );
       const before = template();
       const queue = await run('queue-mode', false, `q-${databaseId}`);

@@ -19,11 +19,25 @@ export function describeEnv(entry: EnvVar | undefined): string | null {
   return entry.valueFrom ? '<from a reference>' : '';
 }
 
-/** What a server-side dry run says would change in the pod template: env of the container, annotations. */
+/**
+ * What an action changes, and so all its diff may show: the env vars it sets and the restart
+ * annotation. Other env vars of the container (which may hold secrets) never appear, even when
+ * someone else changed them meanwhile.
+ */
+export interface DiffScope {
+  env: readonly string[];
+  restartedAt: boolean;
+}
+
+/** The scope of a rollout restart: the pod template's restartedAt annotation alone. */
+export const RESTART_SCOPE: DiffScope = { env: [], restartedAt: true };
+
+/** What a server-side dry run (or the write) changed in the pod template, within the action's scope. */
 export function deploymentDiff(
   before: DeploymentLike,
   after: DeploymentLike,
   containerName: string | undefined,
+  scope: DiffScope,
 ): ActionDiffLine[] {
   const object = `Deployment ${before.metadata?.namespace ?? '?'}/${
     before.metadata?.name ?? '?'
@@ -31,8 +45,7 @@ export function deploymentDiff(
   const lines: ActionDiffLine[] = [];
   const a = containerOf(before, containerName);
   const b = containerOf(after, containerName);
-  const names = new Set([...(a.env ?? []), ...(b.env ?? [])].map(e => e.name));
-  for (const name of names) {
+  for (const name of scope.env) {
     const was = describeEnv(a.env?.find(e => e.name === name));
     const will = describeEnv(b.env?.find(e => e.name === name));
     if (was !== will) {
@@ -44,18 +57,14 @@ export function deploymentDiff(
       });
     }
   }
-  const wasAt =
-    before.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] ??
-    null;
-  const willAt =
-    after.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] ??
-    null;
-  if (wasAt !== willAt) {
+  const annotation = (d: DeploymentLike) =>
+    d.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] ?? null;
+  if (scope.restartedAt && annotation(before) !== annotation(after)) {
     lines.push({
       object,
       path: `spec.template.metadata.annotations[${RESTARTED_AT_ANNOTATION}]`,
-      before: wasAt,
-      after: willAt,
+      before: annotation(before),
+      after: annotation(after),
     });
   }
   return lines;

@@ -48,11 +48,8 @@ export async function createActionsService(
 export { createActionsRouter } from './router';
 export type { ActionsRouterOptions } from './router';
 export { ActionsService, httpStatusOf } from './service';
-export type {
-  ActionsServiceOptions,
-  RunActionRequest,
-  RunActionResult,
-} from './service';
+export type { ActionsServiceOptions, RunActionResult } from './service';
+export type { ActionAttempt, RunActionRequest } from './context';
 export { ActionStore } from './store';
 export type { AuditHook, AuditRowInput } from './store';
 export { readActionSettings } from './settings';

@@ -1,18 +1,18 @@
 /**
- * S16: the patches the actions send are the ones the real kubectl sends for the same command,
+ * The patches the actions send are the ones the real kubectl sends for the same command,
  * both captured from the sandbox's write log.
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { Sandbox, startSandbox } from '@internal/vastai-sandbox';
-import { makeKubectl } from '@internal/vastai-sandbox/src/testing/kubectl';
+import { makeKubectl } from '@internal/vastai-sandbox/testing';
 import type { Knex } from 'knex';
 import {
   buildActions,
   ENTITY_REF,
   INTEGRATION,
   sandboxConfig,
-} from './actionsTestKit';
+} from '../testing/actionsTestKit';
 
 jest.setTimeout(120_000);
 

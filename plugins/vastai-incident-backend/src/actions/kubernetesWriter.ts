@@ -1,6 +1,11 @@
 import https from 'node:https';
 import type { ClusterConfig } from '../config';
-import { describeUpstreamError, HttpClient, HttpResponse } from '../upstream';
+import {
+  describeUpstreamError,
+  HttpClient,
+  HttpResponse,
+  upstreamExcerpt,
+} from '../upstream';
 import type { DeploymentLike } from './patches';
 
 /** A Secret as the actions see it: values stay inside the process, never in a result. */
@@ -58,7 +63,7 @@ function apiError(what: string, response: HttpResponse): KubernetesApiError {
     if (typeof status?.reason === 'string') reason = status.reason;
     // Status messages of deployments are safe to show; those of Secrets are not echoed at all.
     if (typeof status?.message === 'string' && !what.startsWith('Secret')) {
-      detail = `: ${status.message.slice(0, 200)}`;
+      detail = `: ${upstreamExcerpt(status.message, 200)}`;
     }
   } catch {
     // not a Status object: the status code says enough
@@ -169,8 +174,9 @@ export function createKubernetesWriter(
       };
     },
     async writeSecretKey(ns, name, key, value, { resourceVersion, dryRun }) {
-      // A JSON merge patch carrying the resourceVersion we read: the API server refuses it with
-      // 409 if anyone changed the Secret since (S14). Only metadata is kept from the answer.
+      // A JSON merge patch carrying the resourceVersion we read: if anyone changed the Secret
+      // since, the API server refuses it with 409, reported as a conflict, never overwritten.
+      // Only metadata is kept from the answer.
       const written = await call(
         `Secret ${ns}/${name}`,
         'PATCH',

@@ -174,7 +174,7 @@ describe('restart and rollout', () => {
 });
 
 describe('deploymentDiff', () => {
-  it('names what changes and never shows a secret value', () => {
+  it('names what the action changes and never shows a secret value', () => {
     const before = deployment([
       { name: 'A', value: '1' },
       { name: 'K', valueFrom: secretRef },
@@ -184,7 +184,8 @@ describe('deploymentDiff', () => {
       { name: 'K', valueFrom: secretRef },
       { name: 'B', value: 'x' },
     ]);
-    expect(deploymentDiff(before, after, 'app')).toEqual([
+    const scope = { env: ['A', 'B', 'K'], restartedAt: false };
+    expect(deploymentDiff(before, after, 'app', scope)).toEqual([
       {
         object: 'Deployment ns/svc',
         path: 'spec.template.spec.containers[app].env[A]',
@@ -199,8 +200,24 @@ describe('deploymentDiff', () => {
       },
     ]);
     const moved = deployment([{ name: 'K', value: 'plain' }]);
-    expect(deploymentDiff(before, moved, 'app')[1]).toMatchObject({
+    expect(deploymentDiff(before, moved, 'app', scope)[1]).toMatchObject({
       before: '<from Secret vastai-secrets/api-key>',
     });
+  });
+
+  it('shows nothing outside the action: other env vars never appear, whatever changed them', () => {
+    const before = deployment([{ name: 'A', value: '1' }]);
+    const after = deployment([
+      { name: 'A', value: '2' },
+      { name: 'DB_PASSWORD', value: 'hunter2' },
+    ]);
+    const lines = deploymentDiff(before, after, 'app', {
+      env: ['A'],
+      restartedAt: true,
+    });
+    expect(lines.map(l => l.path)).toEqual([
+      'spec.template.spec.containers[app].env[A]',
+    ]);
+    expect(JSON.stringify(lines)).not.toMatch(/DB_PASSWORD|hunter2/);
   });
 });

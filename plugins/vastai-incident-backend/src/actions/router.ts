@@ -1,29 +1,20 @@
-import type {
-  BackstageCredentials,
-  HttpAuthService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
-import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import {
-  ACTION_IDS,
-  VASTAI_INTEGRATION_ANNOTATION,
-  vastaiIncidentReadPermission,
-} from '@internal/plugin-vastai-incident-common';
-import express, { Request } from 'express';
+import { NotFoundError } from '@backstage/errors';
+import { ACTION_IDS } from '@internal/plugin-vastai-incident-common';
+import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { entityParams, jsonBody, parseInput } from '../http/validation';
+import { EntityGate, readEntityData } from '../access/entityGate';
+import { entityParams } from '../access/entityRef';
+import { jsonBody, parseInput } from '../http/validation';
 import type { ActionsService } from './service';
 
 export interface ActionsRouterOptions {
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
-  catalog: CatalogService;
+  gate: EntityGate;
   actions: ActionsService;
 }
+
+/** Where the actions router is mounted; its routes read these params (`mergeParams`). */
+export const ACTIONS_PATH = '/v1/entities/:namespace/:kind/:name/actions';
 
 const actionParams = entityParams.extend({ actionId: z.enum(ACTION_IDS) });
 const runParams = entityParams.extend({ runId: z.string().uuid() });
@@ -45,7 +36,7 @@ const actionBody = z
 const approveBody = z
   .object({ newApiKey: actionBody.shape.newApiKey })
   .strict();
-const idempotencyKey = z
+const idempotencyKeySchema = z
   .string()
   .min(1)
   .max(200)
@@ -55,94 +46,66 @@ const historyQuery = z
   .strict();
 
 /**
- * Routes of the remediations, with their full paths (mount with `httpRouter.use(router)`):
- * - `POST /v1/entities/:namespace/:kind/:name/actions/:actionId` `{dryRun, newApiKey?}`,
- *   header `Idempotency-Key` (required unless dryRun)
- * - `GET  /v1/entities/:namespace/:kind/:name/actions/history`
- * - `GET  /v1/entities/:namespace/:kind/:name/actions/runs/:runId` (progress of one run)
- * - `POST /v1/entities/:namespace/:kind/:name/actions/runs/:runId/approve` `{newApiKey?}`
- *   (second person's approval of a key rotation, when config requires it)
+ * Routes of the remediations, relative to `ACTIONS_PATH`:
+ * - `POST /:actionId` `{dryRun, newApiKey?}`, header `Idempotency-Key` (required unless dryRun)
+ * - `GET  /history`
+ * - `GET  /runs/:runId` (progress of one run)
+ * - `POST /runs/:runId/approve` `{newApiKey?}` (second person's approval of a key rotation, when
+ *   config requires it)
+ * Bodies are parsed here alone, and a refused body is never quoted: it may hold a pasted key.
  */
 export function createActionsRouter(
   options: ActionsRouterOptions,
 ): express.Router {
-  const { httpAuth, permissions, catalog, actions } = options;
-  const router = Router();
+  const { gate, actions } = options;
+  const router = Router({ mergeParams: true });
   router.use(jsonBody('16kb'));
 
-  const entityRefOf = (p: { namespace: string; kind: string; name: string }) =>
-    stringifyEntityRef({
-      kind: p.kind.toLocaleLowerCase('en-US'),
-      namespace: p.namespace.toLocaleLowerCase('en-US'),
-      name: p.name,
-    });
-
-  async function integrationOf(
-    entityRef: string,
-    credentials: BackstageCredentials,
-  ) {
-    const entity = await catalog.getEntityByRef(entityRef, { credentials });
-    if (!entity) throw new NotFoundError(`No entity ${entityRef}`);
-    const name = entity.metadata.annotations?.[VASTAI_INTEGRATION_ANNOTATION];
-    if (!name)
-      throw new NotFoundError(
-        `${entityRef} has no ${VASTAI_INTEGRATION_ANNOTATION} annotation`,
-      );
-    const integration = actions.integration(name);
-    if (!integration) {
-      throw new NotFoundError(
-        `${entityRef} names integration "${name.slice(
-          0,
-          100,
-        )}", which is not configured`,
-      );
-    }
-    return integration;
-  }
-
-  async function authorizeRead(req: Request, entityRef: string) {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const [decision] = await permissions.authorize(
-      [{ permission: vastaiIncidentReadPermission, resourceRef: entityRef }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        'Not allowed to read the Vast.ai incident data of this entity',
-      );
-    }
-    return credentials;
-  }
-
-  const base = '/v1/entities/:namespace/:kind/:name/actions';
-
-  router.get(`${base}/history`, async (req, res) => {
-    const params = parseInput(entityParams, req.params, 'entity reference');
+  router.get('/history', async (req, res) => {
     const { limit } = parseInput(historyQuery, req.query, 'query');
-    const entityRef = entityRefOf(params);
-    await authorizeRead(req, entityRef);
+    const { entityRef } = await gate.authorize(req, req.params, readEntityData);
     res.json({ entityRef, entries: await actions.history(entityRef, limit) });
   });
 
-  router.get(`${base}/runs/:runId`, async (req, res) => {
+  /** The answer for a run that does not exist, or that the caller may not see. */
+  const noRun = (runId: string, entityRef: string) =>
+    new NotFoundError(`No run ${runId} on ${entityRef}`);
+
+  router.get('/runs/:runId', async (req, res) => {
     const params = parseInput(runParams, req.params, 'run reference');
-    const entityRef = entityRefOf(params);
-    await authorizeRead(req, entityRef);
+    const subject = await gate.subjectOf(req, params);
+    const { entityRef } = subject;
+    await gate.requireVisible(
+      subject,
+      readEntityData,
+      noRun(params.runId, entityRef),
+    );
+    await gate.requireBinding(subject);
     const run = await actions.getRun(entityRef, params.runId);
-    if (!run) throw new NotFoundError(`No run ${params.runId} on ${entityRef}`);
+    if (!run) throw noRun(params.runId, entityRef);
     res.json(run);
   });
 
-  router.post(`${base}/runs/:runId/approve`, async (req, res) => {
+  router.post('/runs/:runId/approve', async (req, res) => {
     const params = parseInput(runParams, req.params, 'run reference');
     const body = parseInput(approveBody, req.body ?? {}, 'body');
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const entityRef = entityRefOf(params);
-    const integration = await integrationOf(entityRef, credentials);
+    // Authorized before the run is read, so no answer tells a caller which runs exist: whoever
+    // may not read the entity gets the 404 of an unknown run, and only key rotations await an
+    // approval, so the approver needs the rotation permission (a refusal is audited).
+    const access = await gate.forEntity(req, params, async subject => {
+      await gate.requireVisible(
+        subject,
+        readEntityData,
+        noRun(params.runId, subject.entityRef),
+      );
+      await actions.authorize({
+        ...subject,
+        actionId: 'rotate-api-key',
+        dryRun: false,
+      });
+    });
     const { httpStatus, run } = await actions.approve({
-      credentials,
-      entityRef,
-      integration,
+      ...access,
       runId: params.runId,
       newApiKey: body.newApiKey,
       request: req,
@@ -150,35 +113,28 @@ export function createActionsRouter(
     res.status(httpStatus).json(run);
   });
 
-  router.post(`${base}/:actionId`, async (req, res) => {
+  router.post('/:actionId', async (req, res) => {
     const params = parseInput(actionParams, req.params, 'action reference');
     const body = parseInput(actionBody, req.body ?? {}, 'body');
     const header = req.header('idempotency-key');
-    const key =
+    const idempotencyKey =
       header === undefined
         ? undefined
-        : parseInput(idempotencyKey, header, 'Idempotency-Key header');
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const entityRef = entityRefOf(params);
-    // S2: the permission decision comes before any read of config-driven targets or any write.
-    await actions.authorize({
-      credentials,
-      entityRef,
+        : parseInput(idempotencyKeySchema, header, 'Idempotency-Key header');
+    const request = {
       actionId: params.actionId,
       dryRun: body.dryRun,
-      idempotencyKey: key,
+      idempotencyKey,
       request: req,
-    });
-    const integration = await integrationOf(entityRef, credentials);
+    };
+    // The service's check audits a refusal; it decides before any config-driven target is read.
+    const access = await gate.forEntity(req, params, subject =>
+      actions.authorize({ ...subject, ...request }),
+    );
     const { httpStatus, run } = await actions.run({
-      credentials,
-      entityRef,
-      integration,
-      actionId: params.actionId,
-      dryRun: body.dryRun,
-      idempotencyKey: key,
+      ...access,
+      ...request,
       newApiKey: body.newApiKey,
-      request: req,
     });
     res.status(httpStatus).json(run);
   });

@@ -1,10 +1,11 @@
 import type { Config } from '@backstage/config';
+import { configError } from '../config/checks';
 
-/** `vastaiIncident.actions.*` (see the report for the config.d.ts addition). */
+/** `vastaiIncident.actionsEnabled` and `vastaiIncident.actions.*` (declared in config.d.ts). */
 export interface ActionSettings {
   /** Off: dry runs only (`vastaiIncident.actionsEnabled`). */
   enabled: boolean;
-  /** Minimum time between two runs of the same action on the same entity. */
+  /** Minimum time after any action on a deployment before the next one on it. */
   cooldownMs: number;
   /** Deadline for rollout + recovery of the triggering signal. */
   verifyTimeoutMs: number;
@@ -20,9 +21,7 @@ export function readActionSettings(root: Config): ActionSettings {
     const value = c?.getOptionalNumber(`actions.${key}`);
     if (value === undefined) return fallback * 1000;
     if (!Number.isFinite(value) || value < min) {
-      throw new Error(
-        `Invalid config at vastaiIncident.actions.${key}: must be a number >= ${min}`,
-      );
+      throw configError(`actions.${key}`, `must be a number >= ${min}`);
     }
     return value * 1000;
   };

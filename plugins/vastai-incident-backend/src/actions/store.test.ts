@@ -1,7 +1,7 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { ActionStore } from './store';
-import { databaseOf } from './actionsTestKit';
+import { databaseOf } from '../testing/actionsTestKit';
 import type { ActionRun } from './types';
 
 jest.setTimeout(60_000);
@@ -37,7 +37,7 @@ function run(runId: string, key = 'k'): ActionRun {
 describe('ActionStore', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-  // S21: in CI a skipped PostgreSQL is a failure, not a silent pass.
+  // In CI a skipped PostgreSQL is a failure, not a silent pass.
   it('runs against PostgreSQL in CI', () => {
     if (!process.env.CI) return;
     expect(databases.eachSupportedId().map(([id]) => id)).toContain(
@@ -59,104 +59,125 @@ describe('ActionStore', () => {
   );
 
   it.each(databases.eachSupportedId())(
-    'keeps runs, locks, previous values and key ids on %p',
+    'scopes runs by deployment without losing old runs; a key reused before stays apart, on %p',
+    async id => {
+      const knex = await databases.init(id);
+      // Up to the schema before runs knew their deployment.
+      const before = '20261128231000';
+      const version = () =>
+        knex.migrate.currentVersion({ directory: migrationsDir });
+      for (let i = 0; i < 10 && (await version()) !== before; i++)
+        await knex.migrate.up({ directory: migrationsDir });
+      expect(await version()).toBe(before);
+      const old = (runId: string, entityRef: string, createdAt: number) => ({
+        run_id: runId,
+        entity_ref: entityRef,
+        action_id: 'queue-mode',
+        idempotency_key: 'same',
+        actor: 'user:default/alice',
+        status: 'succeeded',
+        result: JSON.stringify(run(runId, 'same')),
+        created_at: createdAt,
+        updated_at: createdAt,
+        finished_at: createdAt,
+      });
+      await knex('vastai_action_runs').insert([
+        old('a', 'component:default/x', 1),
+        old('b', 'component:default/y', 2),
+      ]);
+      await knex.migrate.latest({ directory: migrationsDir });
+      const rows = await knex('vastai_action_runs')
+        .orderBy('run_id')
+        .select('run_id', 'idempotency_key', 'request_hash');
+      expect(rows).toEqual([
+        { run_id: 'a', idempotency_key: 'same', request_hash: null },
+        { run_id: 'b', idempotency_key: 'same~b', request_hash: null },
+      ]);
+      await knex.migrate.rollback({ directory: migrationsDir }, true);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'keeps runs, deployment locks, previous values and key ids on %p',
     async id => {
       const knex = await databases.init(id);
       const store = await ActionStore.create({ database: databaseOf(knex) });
+      const target = { cluster: 'c', namespace: 'ns', deployment: 'svc' };
+      const other = { ...target, deployment: 'other' };
+      const key = (idempotencyKey: string) => ({
+        idempotencyKey,
+        requestHash: 'h'.repeat(64),
+        target,
+      });
 
-      // Idempotency: the second insert with the same (entity, action, key) is a replay.
-      expect(await store.insertRun(run('r1'), 'k')).toBe(true);
-      expect(await store.insertRun(run('r2'), 'k')).toBe(false);
+      // Idempotency: a key names one run, whatever entity or action reuses it.
+      expect(await store.insertRun(run('r1'), key('k'))).toBe(true);
+      expect(await store.insertRun(run('r2'), key('k'))).toBe(false);
       expect(
-        (await store.findRunByKey('component:default/x', 'queue-mode', 'k'))
-          ?.runId,
-      ).toBe('r1');
-
-      // Lock: insert-or-fail; released or expired locks can be taken again.
-      expect(
-        await store.acquireLock(
-          'component:default/x',
-          'queue-mode',
-          'r1',
-          60_000,
-        ),
-      ).toBe(true);
-      expect(
-        await store.acquireLock(
-          'component:default/x',
-          'queue-mode',
-          'r2',
-          60_000,
+        await store.insertRun(
+          { ...run('r2'), entityRef: 'component:default/y' },
+          key('k'),
         ),
       ).toBe(false);
-      expect(
-        await store.acquireLock(
-          'component:default/x',
-          'direct-mode',
-          'r2',
-          60_000,
-        ),
-      ).toBe(true);
-      await store.releaseLock(
-        'component:default/x',
-        'queue-mode',
-        'someone-else',
-      );
-      expect(
-        await store.acquireLock(
-          'component:default/x',
-          'queue-mode',
-          'r3',
-          60_000,
-        ),
-      ).toBe(false);
-      await store.releaseLock('component:default/x', 'queue-mode', 'r1');
-      expect(
-        await store.acquireLock('component:default/x', 'queue-mode', 'r3', 1),
-      ).toBe(true);
+      expect(await store.findRunByKey('k')).toMatchObject({
+        run: { runId: 'r1' },
+        actor: 'user:default/alice',
+        requestHash: 'h'.repeat(64),
+      });
+
+      // Lock per deployment: insert-or-fail, naming the holder; released or expired: free.
+      expect(await store.acquireLock(target, 'r1', 60_000)).toEqual({
+        acquired: true,
+      });
+      expect(await store.acquireLock(target, 'r2', 60_000)).toEqual({
+        acquired: false,
+        heldBy: 'r1',
+      });
+      expect(await store.acquireLock(other, 'r2', 60_000)).toEqual({
+        acquired: true,
+      });
+      await store.releaseLock('someone-else');
+      expect(await store.acquireLock(target, 'r3', 60_000)).toMatchObject({
+        acquired: false,
+      });
+      await store.releaseLock('r1');
+      expect(await store.acquireLock(target, 'r3', 1)).toEqual({
+        acquired: true,
+      });
       await new Promise(r => setTimeout(r, 20));
-      expect(
-        await store.acquireLock(
-          'component:default/x',
-          'queue-mode',
-          'r4',
-          60_000,
-        ),
-      ).toBe(true);
+      expect(await store.acquireLock(target, 'r4', 60_000)).toEqual({
+        acquired: true,
+      });
 
-      // Cooldown input: only finished runs that changed something count.
+      // Cooldown input: finished runs on the deployment that changed something.
       const finished = {
         ...run('r1'),
         status: 'succeeded' as const,
         finishedAt: new Date(5_000).toISOString(),
       };
       await store.saveRun(finished);
-      expect(
-        await store.lastFinishedAt('component:default/x', 'queue-mode'),
-      ).toBe(5_000);
+      expect(await store.lastFinishedAt(target)).toBe(5_000);
+      expect(await store.lastFinishedAt(other)).toBeUndefined();
 
       await store.recordPrevious(
-        'component:default/x',
+        target,
         'RATE_LIMIT_MODE',
         { name: 'RATE_LIMIT_MODE', value: 'direct' },
         'r1',
       );
-      await store.recordPrevious(
-        'component:default/x',
-        'VASTAI_FALLBACK',
-        undefined,
-        'r1',
-      );
-      expect(
-        await store.readPrevious('component:default/x', 'RATE_LIMIT_MODE'),
-      ).toEqual({
+      await store.recordPrevious(target, 'VASTAI_FALLBACK', undefined, 'r1');
+      expect(await store.readPrevious(target, 'RATE_LIMIT_MODE')).toEqual({
         entry: { name: 'RATE_LIMIT_MODE', value: 'direct' },
       });
+      expect(await store.readPrevious(target, 'VASTAI_FALLBACK')).toEqual({
+        entry: undefined,
+      });
       expect(
-        await store.readPrevious('component:default/x', 'VASTAI_FALLBACK'),
-      ).toEqual({ entry: undefined });
+        await store.readPrevious(other, 'RATE_LIMIT_MODE'),
+      ).toBeUndefined();
+      await store.forgetPrevious(target, 'RATE_LIMIT_MODE');
       expect(
-        await store.readPrevious('component:default/x', 'OTHER'),
+        await store.readPrevious(target, 'RATE_LIMIT_MODE'),
       ).toBeUndefined();
 
       await store.recordKeyId('x', 7);
@@ -181,7 +202,7 @@ describe('ActionStore', () => {
         finishedAt: 1_250,
       };
       await store.appendAudit(row);
-      // A hook that fails rolls the audit row back with it: one transaction (S20).
+      // A hook that fails rolls the audit row back with it: one transaction.
       await expect(
         store.appendAudit(row, async trx => {
           expect(trx.isTransaction).toBe(true);

@@ -1,32 +1,15 @@
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
+import { DatabaseStore } from '../database/migrations';
 import type { ActionAuditEntry, ActionRun } from './types';
 
-const migrationsDir = resolvePackagePath(
-  '@internal/plugin-vastai-incident-backend',
-  'migrations',
-);
-
-/** What one audit row holds; written once, never updated or deleted (S20). */
-export interface AuditRowInput {
-  runId?: string;
-  actor: string;
-  entityRef: string;
-  integration?: string;
-  actionId: string;
-  dryRun: boolean;
-  outcome: string;
-  reason?: string;
-  diff?: unknown;
-  previous?: unknown;
-  verification?: unknown;
-  idempotencyKey?: string;
-  startedAt: number;
-  finishedAt: number;
-}
+/**
+ * What one audit row holds: the history entry without what the store adds (id, duration), with
+ * times in epoch ms. Written once, never updated or deleted.
+ */
+export type AuditRowInput = Omit<
+  ActionAuditEntry,
+  'id' | 'startedAt' | 'finishedAt' | 'durationMs'
+> & { startedAt: number; finishedAt: number };
 
 /**
  * Called inside the audit row's transaction, so a caller (the incidents module) can write its
@@ -53,21 +36,45 @@ const parse = (text: unknown) =>
   typeof text === 'string' ? JSON.parse(text) : undefined;
 const iso = (ms: unknown) => new Date(Number(ms)).toISOString();
 
-/** The actions' tables: audit (append-only), runs, locks, replaced values, key ids. */
-export class ActionStore {
-  static async create(options: {
-    database: DatabaseService;
-    skipMigrations?: boolean;
-  }): Promise<ActionStore> {
-    const knex = await options.database.getClient();
-    if (!options.database.migrations?.skip && !options.skipMigrations) {
-      await knex.migrate.latest({ directory: migrationsDir });
-    }
-    return new ActionStore(knex);
-  }
+/**
+ * The deployment an action writes to, as integration config names it. Locks, cooldowns and
+ * revert records are keyed by it, whichever entity or button asked.
+ */
+export interface DeploymentTarget {
+  cluster: string;
+  namespace: string;
+  deployment: string;
+}
 
-  constructor(readonly knex: Knex) {}
+const targetColumns = (target: DeploymentTarget) => ({
+  cluster: target.cluster,
+  namespace: target.namespace,
+  deployment: target.deployment,
+});
 
+/** How a run is found again: its Idempotency-Key, a digest of its request, its deployment. */
+export interface RunKey {
+  idempotencyKey: string;
+  requestHash: string;
+  target: DeploymentTarget;
+}
+
+/** A stored run with what decides whether a replay may see it. */
+export interface StoredRun {
+  run: ActionRun;
+  actor: string;
+  requestHash?: string;
+}
+
+export type LockAttempt =
+  | { acquired: true }
+  | { acquired: false; heldBy?: string };
+
+/** The audit columns held as JSON text, named alike in the row and the history entry. */
+const AUDIT_JSON_COLUMNS = ['diff', 'previous', 'verification'] as const;
+
+/** The actions' tables: audit (append-only), runs, deployment locks, replaced values, key ids. */
+export class ActionStore extends DatabaseStore {
   // ---- audit (append only: there is no update or delete method on purpose)
 
   async appendAudit(row: AuditRowInput, hook?: AuditHook): Promise<void> {
@@ -81,9 +88,9 @@ export class ActionStore {
         dry_run: row.dryRun,
         outcome: row.outcome,
         reason: row.reason ?? null,
-        diff: json(row.diff),
-        previous: json(row.previous),
-        verification: json(row.verification),
+        ...Object.fromEntries(
+          AUDIT_JSON_COLUMNS.map(column => [column, json(row[column])]),
+        ),
         idempotency_key: row.idempotencyKey ?? null,
         started_at: row.startedAt,
         finished_at: row.finishedAt,
@@ -108,9 +115,9 @@ export class ActionStore {
       dryRun: Boolean(r.dry_run),
       outcome: r.outcome,
       reason: r.reason ?? undefined,
-      diff: parse(r.diff),
-      previous: parse(r.previous),
-      verification: parse(r.verification),
+      ...Object.fromEntries(
+        AUDIT_JSON_COLUMNS.map(column => [column, parse(r[column])]),
+      ),
       idempotencyKey: r.idempotency_key ?? undefined,
       startedAt: iso(r.started_at),
       finishedAt: iso(r.finished_at),
@@ -120,15 +127,20 @@ export class ActionStore {
 
   // ---- runs, by idempotency key
 
-  /** Inserts the run; false when a run with the same (entity, action, key) exists (a replay). */
-  async insertRun(run: ActionRun, idempotencyKey: string): Promise<boolean> {
+  /**
+   * Inserts the run; false when a run with the same Idempotency-Key exists (a replay, to be
+   * checked against who sent it and what it asked).
+   */
+  async insertRun(run: ActionRun, key: RunKey): Promise<boolean> {
     const now = Date.now();
     try {
       await this.knex('vastai_action_runs').insert({
         run_id: run.runId,
         entity_ref: run.entityRef,
         action_id: run.actionId,
-        idempotency_key: idempotencyKey,
+        idempotency_key: key.idempotencyKey,
+        request_hash: key.requestHash,
+        ...targetColumns(key.target),
         actor: run.actor,
         status: run.status,
         result: JSON.stringify(run),
@@ -162,19 +174,17 @@ export class ActionStore {
     return changed === 1;
   }
 
-  async findRunByKey(
-    entityRef: string,
-    actionId: string,
-    idempotencyKey: string,
-  ): Promise<ActionRun | undefined> {
+  /** The run an Idempotency-Key was first used for, with who sent it and its request digest. */
+  async findRunByKey(idempotencyKey: string): Promise<StoredRun | undefined> {
     const row = await this.knex('vastai_action_runs')
-      .where({
-        entity_ref: entityRef,
-        action_id: actionId,
-        idempotency_key: idempotencyKey,
-      })
+      .where({ idempotency_key: idempotencyKey })
       .first();
-    return row ? parse(row.result) : undefined;
+    if (!row) return undefined;
+    return {
+      run: parse(row.result),
+      actor: row.actor,
+      requestHash: row.request_hash ?? undefined,
+    };
   }
 
   async getRun(runId: string): Promise<ActionRun | undefined> {
@@ -184,13 +194,10 @@ export class ActionStore {
     return row ? parse(row.result) : undefined;
   }
 
-  /** When the last run of (entity, action) that changed something ended, in epoch ms. */
-  async lastFinishedAt(
-    entityRef: string,
-    actionId: string,
-  ): Promise<number | undefined> {
+  /** When the last run on the deployment that changed something ended, in epoch ms. */
+  async lastFinishedAt(target: DeploymentTarget): Promise<number | undefined> {
     const row = await this.knex('vastai_action_runs')
-      .where({ entity_ref: entityRef, action_id: actionId })
+      .where(targetColumns(target))
       .whereIn('status', ['succeeded', 'unverified', 'failed'])
       .max({ last: 'finished_at' })
       .first();
@@ -199,77 +206,76 @@ export class ActionStore {
       : Number(row.last);
   }
 
-  // ---- one run at a time per (entity, action), across replicas
+  // ---- one run at a time per deployment, across replicas
 
   /**
-   * Takes the lock row, or returns false when another live run holds it. Insert-or-fail on the
-   * primary key: the database, not process memory, decides who wins.
+   * Takes the deployment's lock row for the run, or names the run that holds it. Insert-or-fail
+   * on the primary key: the database, not process memory, decides who wins.
    */
   async acquireLock(
-    entityRef: string,
-    actionId: string,
+    target: DeploymentTarget,
     runId: string,
     ttlMs: number,
-  ): Promise<boolean> {
-    const now = Date.now();
-    try {
-      await this.knex.transaction(async trx => {
-        await trx('vastai_action_locks')
-          .where({ entity_ref: entityRef, action_id: actionId })
-          .where('expires_at', '<', now)
-          .delete();
-        await trx('vastai_action_locks').insert({
-          entity_ref: entityRef,
-          action_id: actionId,
-          run_id: runId,
-          expires_at: now + ttlMs,
+  ): Promise<LockAttempt> {
+    const key = targetColumns(target);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = Date.now();
+      try {
+        await this.knex.transaction(async trx => {
+          await trx('vastai_action_locks')
+            .where(key)
+            .where('expires_at', '<', now)
+            .delete();
+          await trx('vastai_action_locks').insert({
+            ...key,
+            run_id: runId,
+            expires_at: now + ttlMs,
+          });
         });
-      });
-      return true;
-    } catch (error) {
-      if (isUniqueViolation(error)) return false;
-      throw error;
+        return { acquired: true };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+      const holder = await this.knex('vastai_action_locks').where(key).first();
+      // Released between our insert and this read: try again.
+      if (holder) return { acquired: false, heldBy: holder.run_id };
     }
+    return { acquired: false };
   }
 
-  async releaseLock(
-    entityRef: string,
-    actionId: string,
-    runId: string,
-  ): Promise<void> {
-    await this.knex('vastai_action_locks')
-      .where({ entity_ref: entityRef, action_id: actionId, run_id: runId })
-      .delete();
+  /** Releases whatever lock the run holds (a run holds at most one). */
+  async releaseLock(runId: string): Promise<void> {
+    await this.knex('vastai_action_locks').where({ run_id: runId }).delete();
   }
 
-  // ---- what forward actions replaced, for exact reverts
+  // ---- what forward actions replaced on a deployment, for exact reverts
 
   async recordPrevious(
-    entityRef: string,
+    target: DeploymentTarget,
     envName: string,
     previous: unknown,
     runId: string,
   ): Promise<void> {
     const row = {
-      entity_ref: entityRef,
+      ...targetColumns(target),
       env_name: envName,
-      previous: previous === undefined ? null : JSON.stringify(previous),
+      previous: json(previous),
       run_id: runId,
       recorded_at: Date.now(),
     };
     await this.knex('vastai_action_previous')
       .insert(row)
-      .onConflict(['entity_ref', 'env_name'])
+      .onConflict(['cluster', 'namespace', 'deployment', 'env_name'])
       .merge();
   }
 
   /** `undefined`: nothing recorded; `{ entry: undefined }`: the variable was absent. */
   async readPrevious(
-    entityRef: string,
+    target: DeploymentTarget,
     envName: string,
   ): Promise<{ entry: unknown } | undefined> {
     const row = await this.knex('vastai_action_previous')
-      .where({ entity_ref: entityRef, env_name: envName })
+      .where({ ...targetColumns(target), env_name: envName })
       .first();
     if (!row) return undefined;
     return {
@@ -277,9 +283,12 @@ export class ActionStore {
     };
   }
 
-  async forgetPrevious(entityRef: string, envName: string): Promise<void> {
+  async forgetPrevious(
+    target: DeploymentTarget,
+    envName: string,
+  ): Promise<void> {
     await this.knex('vastai_action_previous')
-      .where({ entity_ref: entityRef, env_name: envName })
+      .where({ ...targetColumns(target), env_name: envName })
       .delete();
   }
 

@@ -1,5 +1,9 @@
 import { vendorMessage } from '../probes/vendorApi';
-import { describeUpstreamError, HttpClient } from '../upstream';
+import {
+  describeUpstreamError,
+  HttpClient,
+  upstreamExcerpt,
+} from '../upstream';
 
 /** Vast.ai API key management with the operator key (never the service's key). */
 export interface VendorKeyClient {
@@ -66,7 +70,7 @@ export function createVendorKeyClient(options: {
     const message = vendorMessage(body);
     return new VendorKeyError(
       `Vast.ai ${what} answered HTTP ${status}${
-        message ? ` (${message.slice(0, 120)})` : ''
+        message ? ` (${upstreamExcerpt(message, 120)})` : ''
       }`,
       status,
     );

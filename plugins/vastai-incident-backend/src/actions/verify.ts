@@ -180,7 +180,7 @@ export function judgeRecovery(
 }
 
 /**
- * S17: rollout complete, then the triggering signal recovers, both before the deadline.
+ * Rollout complete, then the triggering signal recovers, both before the deadline.
  * Success is claimed only when both hold.
  */
 export async function verifyAction(options: {

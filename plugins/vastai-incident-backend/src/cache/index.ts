@@ -1,2 +1,2 @@
-export { SharedReads } from './sharedReads';
+export { SharedReads, staleMarks } from './sharedReads';
 export type { SharedReadsOptions, SharedValue } from './sharedReads';

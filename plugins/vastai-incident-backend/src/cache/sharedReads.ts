@@ -22,16 +22,26 @@ export interface SharedValue<T> {
   reason?: string;
 }
 
+/** The stale marks of a shared value, to spread into an answer; nothing when it is fresh. */
+export function staleMarks(
+  shared: SharedValue<unknown>,
+): Pick<SharedValue<unknown>, 'stale' | 'ageSeconds' | 'reason'> {
+  return shared.stale
+    ? { stale: true, ageSeconds: shared.ageSeconds, reason: shared.reason }
+    : {};
+}
+
 interface StoredValue {
   value: JsonValue;
   at: number;
 }
 
 /**
- * Upstream reads shared by every viewer (S24): answers are kept in the Backstage cache service
- * for a short TTL (shared across replicas when the cache store is), identical concurrent reads
- * in this process are coalesced into one upstream call, and when an upstream fails the last
- * known good value is served, marked stale with its age.
+ * Upstream reads shared by every viewer, so many viewers cost one upstream call per TTL:
+ * answers are kept in the Backstage cache service for a short TTL (shared across replicas when
+ * the cache store is), identical concurrent reads in this process are coalesced into one
+ * upstream call, and when an upstream fails the last known good value is served, marked stale
+ * with its age.
  */
 export class SharedReads {
   private readonly inflight = new Map<string, Promise<unknown>>();

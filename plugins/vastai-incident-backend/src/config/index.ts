@@ -1,5 +1,10 @@
-export { readVastaiIncidentConfig, PROMQL_DURATION } from './readConfig';
+export {
+  readConfig,
+  readVastaiIncidentConfig,
+  PROMQL_DURATION,
+} from './readConfig';
 export type {
+  PluginConfig,
   VastaiIncidentConfig,
   IntegrationConfig,
   IntegrationKubernetesConfig,

@@ -94,6 +94,31 @@ describe('readVastaiIncidentConfig', () => {
     expect(config.ssrfAllowedHosts).toEqual(['169.254.1.1']);
   });
 
+  it('binds each integration to the entities it lists, refs normalised, none when unset', () => {
+    const config = readVastaiIncidentConfig(
+      new ConfigReader({
+        vastaiIncident: {
+          integrations: {
+            bound: {
+              entities: [
+                'component:default/vastai-integration',
+                'Component:Default/Second-Service',
+                'component:third',
+              ],
+            },
+            unbound: {},
+          },
+        },
+      }),
+    );
+    expect([...config.integrations.get('bound')!.entities]).toEqual([
+      'component:default/vastai-integration',
+      'component:default/second-service',
+      'component:default/third',
+    ]);
+    expect(config.integrations.get('unbound')!.entities.size).toBe(0);
+  });
+
   it.each([
     [
       { prometheus: { baseUrl: 'http://p', rateWindow: '5 minutes' } },
@@ -133,6 +158,18 @@ describe('readVastaiIncidentConfig', () => {
     [
       { integrations: { a: { thresholds: { errorRatio: -1 } } } },
       /non-negative/,
+    ],
+    [
+      { integrations: { a: { entities: ['vastai-integration'] } } },
+      /integrations\.a\.entities\[0\]: not an entity ref/,
+    ],
+    [
+      {
+        integrations: {
+          a: { entities: [`component:default/${'n'.repeat(64)}`] },
+        },
+      },
+      /integrations\.a\.entities\[0\]/,
     ],
   ])('refuses a broken config: %j', (vastaiIncident, message) => {
     expect(() =>

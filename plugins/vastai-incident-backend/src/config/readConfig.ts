@@ -1,5 +1,19 @@
 import type { Config } from '@backstage/config';
-import { DEFAULT_TRIAGE_THRESHOLDS, type TriageThresholds } from '../triage';
+import type { Config as ConfigSchema } from '../../config';
+import { entityRefText } from '../access/entityRef';
+import { readActionSettings, type ActionSettings } from '../actions/settings';
+import {
+  readIncidentsConfig,
+  type IncidentsConfig,
+} from '../incidents/commsConfig';
+import {
+  DEFAULT_FRESHNESS_SECONDS,
+  DEFAULT_TRIAGE_THRESHOLDS,
+  type FreshnessBudgets,
+  type TriageThresholds,
+} from '../triage';
+import { checkUrl, configError } from './checks';
+import { checkProductionComms } from './productionChecks';
 
 export interface ClusterConfig {
   name: string;
@@ -9,18 +23,23 @@ export interface ClusterConfig {
   caData?: string;
 }
 
-export interface IntegrationKubernetesConfig {
-  cluster: string;
-  namespace: string;
-  deployment: string;
-  container?: string;
-  secretName?: string;
-  secretKey?: string;
-}
+type IntegrationSchema = NonNullable<
+  NonNullable<ConfigSchema['vastaiIncident']>['integrations']
+>[string];
+
+/** An integration's deployment, as `config.d.ts` declares it. */
+export type IntegrationKubernetesConfig = NonNullable<
+  IntegrationSchema['kubernetes']
+>;
 
 export interface IntegrationConfig {
   name: string;
   title: string;
+  /**
+   * The entities allowed to use the integration (normalised refs): an entity whose annotation
+   * names the integration and is not listed here is refused.
+   */
+  entities: ReadonlySet<string>;
   healthUrl?: string;
   prometheusJob?: string;
   kubernetes?: IntegrationKubernetesConfig;
@@ -45,6 +64,8 @@ export interface VastaiIncidentConfig {
   integrations: Map<string, IntegrationConfig>;
   /** Clusters of the Kubernetes plugin's config, by name. */
   clusters: Map<string, ClusterConfig>;
+  /** Per-source freshness budgets set in config, in seconds (the rest follow the intervals). */
+  freshnessSeconds: Partial<FreshnessBudgets>;
 }
 
 /** A PromQL duration such as 30s, 5m, 1h30m. */
@@ -52,27 +73,6 @@ export const PROMQL_DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
 
 /** Names usable as Kubernetes object names (RFC 1123), so config cannot smuggle paths. */
 const KUBE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-
-function configError(key: string, message: string): Error {
-  return new Error(`Invalid config at vastaiIncident.${key}: ${message}`);
-}
-
-function checkUrl(key: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw configError(key, 'not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw configError(key, 'must be an http(s) URL');
-  }
-  if (url.username || url.password) {
-    throw configError(key, 'credentials in URLs are not allowed');
-  }
-  return value;
-}
 
 function positive(
   key: string,
@@ -104,6 +104,26 @@ function readClusters(root: Config): Map<string, ClusterConfig> {
     }
   }
   return clusters;
+}
+
+const bindingRef = entityRefText();
+
+/** `integrations.<name>.entities`: the refs bound to the integration, normalised; none if unset. */
+function readBoundEntities(ic: Config, key: string): ReadonlySet<string> {
+  const refs = new Set<string>();
+  for (const [i, value] of (
+    ic.getOptionalStringArray('entities') ?? []
+  ).entries()) {
+    const ref = bindingRef.safeParse(value);
+    if (!ref.success) {
+      throw configError(
+        `${key}.entities[${i}]`,
+        `not an entity ref (kind:namespace/name): ${ref.error.issues[0].message}`,
+      );
+    }
+    refs.add(ref.data);
+  }
+  return refs;
 }
 
 function readThresholds(
@@ -156,7 +176,7 @@ export function readVastaiIncidentConfig(root: Config): VastaiIncidentConfig {
       );
     }
     prometheus = {
-      baseUrl: checkUrl('prometheus.baseUrl', promConfig.getString('baseUrl'))!,
+      baseUrl: checkUrl('prometheus.baseUrl', promConfig.getString('baseUrl')),
       rateWindow,
     };
   }
@@ -201,6 +221,7 @@ export function readVastaiIncidentConfig(root: Config): VastaiIncidentConfig {
     integrations.set(name, {
       name,
       title: ic.getOptionalString('title') ?? name,
+      entities: readBoundEntities(ic, key),
       healthUrl: checkUrl(
         `${key}.healthUrl`,
         ic.getOptionalString('healthUrl'),
@@ -255,5 +276,39 @@ export function readVastaiIncidentConfig(root: Config): VastaiIncidentConfig {
     ssrfAllowedHosts: c?.getOptionalStringArray('ssrf.allowedHosts') ?? [],
     integrations,
     clusters,
+    freshnessSeconds: readFreshness(c),
+  };
+}
+
+/** `freshnessSeconds.<source>`: how old a reading may be and still count as current evidence. */
+function readFreshness(c: Config | undefined): Partial<FreshnessBudgets> {
+  const budgets: Partial<FreshnessBudgets> = {};
+  for (const source of Object.keys(DEFAULT_FRESHNESS_SECONDS) as Array<
+    keyof FreshnessBudgets
+  >) {
+    const key = `freshnessSeconds.${source}`;
+    const value = c?.getOptionalNumber(key);
+    if (value !== undefined) budgets[source] = positive(key, value, value);
+  }
+  return budgets;
+}
+
+/** The whole plugin configuration, read and checked once at start. */
+export interface PluginConfig {
+  /** Upstreams, integrations and clusters. */
+  core: VastaiIncidentConfig;
+  /** Comms channels per integration, evidence limits, and every secret for the redactor. */
+  incidents: IncidentsConfig;
+  /** Whether and how remediation actions run. */
+  actions: ActionSettings;
+}
+
+/** Reads every part of the plugin's configuration; throws at startup on a broken one. */
+export function readConfig(root: Config): PluginConfig {
+  checkProductionComms(root);
+  return {
+    core: readVastaiIncidentConfig(root),
+    incidents: readIncidentsConfig(root),
+    actions: readActionSettings(root),
   };
 }

@@ -1,29 +1,32 @@
 import { InputError } from '@backstage/errors';
 import express from 'express';
 import { z } from 'zod';
+import { redactText } from '../redact';
+
+/** Field names a caller invented are quoted this far at most (they may be a pasted key). */
+const QUOTED_NAME_MAX = 40;
 
 /**
- * Entity ref parts as the catalog allows them (letters, digits, - _ .), so nothing else reaches
- * the catalog, a cache key or a log line.
+ * One issue in words that never quote the offending value: zod's own messages for an enum
+ * ("received '...'") and for unknown fields do, so those are written here from the schema's side.
  */
-export const ENTITY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-export const entityRefPart = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(ENTITY_NAME_PATTERN, 'must be letters, digits, ".", "_" or "-"');
-
-/** The `:namespace/:kind/:name` path parameters of the entity routes. */
-export const entityParams = z.object({
-  namespace: entityRefPart,
-  kind: entityRefPart,
-  name: entityRefPart,
-});
+function describeIssue(issue: z.ZodIssue): string {
+  switch (issue.code) {
+    case z.ZodIssueCode.invalid_enum_value:
+      return `must be one of ${issue.options.map(String).join(', ')}`;
+    case z.ZodIssueCode.unrecognized_keys:
+      return `unexpected field(s) ${issue.keys
+        .slice(0, 5)
+        .map(key => `"${key.slice(0, QUOTED_NAME_MAX)}"`)
+        .join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
 
 /**
  * Validates request input; failures become a 400 `InputError` naming each bad field. The
- * messages never quote the offending value (it may be a pasted key).
+ * messages never quote the offending value (it may be a pasted key), and pass the redactor.
  */
 export function parseInput<T>(
   schema: z.ZodType<T, any, any>,
@@ -33,9 +36,13 @@ export function parseInput<T>(
   const result = schema.safeParse(input);
   if (!result.success) {
     const detail = result.error.issues
-      .map(issue => `${issue.path.join('.') || what}: ${issue.message}`)
+      .map(issue => {
+        const field = issue.path.join('.') || what;
+        const message = describeIssue(issue);
+        return message.startsWith(field) ? message : `${field}: ${message}`;
+      })
       .join('; ');
-    throw new InputError(`Invalid ${what}: ${detail}`);
+    throw new InputError(redactText(`Invalid ${what}: ${detail}`));
   }
   return result.data;
 }

@@ -14,7 +14,8 @@ const TIMELINE_OUTCOMES = new Set([
 
 /**
  * The actions module's `onAudit` hook: writes the action's outcome on the open incident's
- * timeline in the audit row's own transaction (S20). Dry runs stay in the audit log only.
+ * timeline in the audit row's own transaction, so the two are written both or neither. Dry runs
+ * stay in the audit log only.
  */
 export function incidentTimelineAuditHook(
   redact: (text: string) => string = redactText,

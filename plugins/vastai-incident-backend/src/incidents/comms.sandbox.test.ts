@@ -1,11 +1,8 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import type { Incident } from '@internal/plugin-vastai-incident-common';
 import { startSandbox, Sandbox } from '@internal/vastai-sandbox';
-import { readIncidentsConfig } from './commsConfig';
-import { IncidentService } from './service';
-import { IncidentStore } from './store';
+import { incidentCommsOnSandbox } from '../testing/incidentComms';
 import { SLACK_LIMITS, slackPayload } from './templates';
-import type { Incident } from './types';
 
 jest.setTimeout(120_000);
 
@@ -27,37 +24,11 @@ describe('incident communications against the sandbox receivers', () => {
 
   async function setup() {
     const knex = await databases.init('SQLITE_3');
-    const store = await IncidentStore.create({
-      database: { getClient: async () => knex },
+    const bed = await incidentCommsOnSandbox(knex, sandbox, {
+      statuspageApiKey: CANARY,
+      operatorApiKey: OPERATOR_CANARY,
     });
-    const webhookUrl = `${sandbox.urls.receivers}/slack/webhook/T0-hook-secret`;
-    const config = readIncidentsConfig(
-      new ConfigReader({
-        vastaiIncident: {
-          vendor: { operatorApiKey: OPERATOR_CANARY },
-          integrations: {
-            'vastai-integration': {
-              slack: { webhookUrl },
-              statuspage: {
-                apiBaseUrl: `${sandbox.urls.receivers}/statuspage/v1`,
-                pageId: 'page1',
-                apiKey: CANARY,
-                componentId: 'comp1',
-              },
-            },
-          },
-        },
-      }),
-    );
-    const notifications = { send: jest.fn(async () => undefined) };
-    const service = new IncidentService({
-      store,
-      logger: mockServices.logger.mock(),
-      config,
-      sendTimeoutMs: 2000,
-      notifications,
-    });
-    return { knex, store, service, webhookUrl, notifications };
+    return { knex, ...bed };
   }
 
   beforeEach(() => {
@@ -102,6 +73,7 @@ describe('incident communications against the sandbox receivers', () => {
       'slack',
       `${preview.text}\nEdited by Alice.`,
       actor,
+      'send-slack-1',
     );
     expect(slack.status).toBe('sent');
     const [received] = sandbox.receivers.slackMessages();
@@ -122,6 +94,7 @@ describe('incident communications against the sandbox receivers', () => {
       'slack',
       'Update: fallback enabled',
       actor,
+      'send-slack-2',
     );
     expect(limited).toMatchObject({
       status: 'failed',
@@ -166,6 +139,7 @@ describe('incident communications against the sandbox receivers', () => {
       'statuspage',
       spPreview.text,
       actor,
+      'send-statuspage-1',
     );
     expect(failedCreate).toMatchObject({
       status: 'failed',
@@ -194,6 +168,7 @@ describe('incident communications against the sandbox receivers', () => {
       'statuspage',
       resolvedPreview.text,
       actor,
+      'send-statuspage-2',
     );
     expect(failedPatch.status).toBe('failed');
     sandbox.receivers.setFailure({ statuspage: null });
@@ -211,8 +186,9 @@ describe('incident communications against the sandbox receivers', () => {
       ['PATCH', 429, spId],
       ['PATCH', 200, spId],
     ]);
+    // The public name is the public template's, never the internal title.
     expect((requests[1].body as any).incident).toMatchObject({
-      name: 'Vast.ai API returns 503',
+      name: 'Vast.ai Integration Issue',
       status: 'investigating',
       impact_override: 'critical',
       component_ids: ['comp1'],

@@ -1,4 +1,10 @@
 import type { Config } from '@backstage/config';
+import {
+  INCIDENT_STATUSES,
+  SEVERITIES,
+} from '@internal/plugin-vastai-incident-common';
+import { checkUrl, configError } from '../config/checks';
+import { DEFAULT_PUBLIC_TEMPLATE, PublicStatusTemplate } from './publicStatus';
 
 export interface SlackConfig {
   /** The incoming webhook URL: it is the secret. */
@@ -12,6 +18,8 @@ export interface StatuspageConfig {
   apiKey: string;
   /** The component of the page that stands for this integration (optional). */
   componentId?: string;
+  /** The public words: the configured ones over the runbook's defaults. */
+  publicTemplate: PublicStatusTemplate;
 }
 
 export interface IntegrationCommsConfig {
@@ -26,26 +34,6 @@ export interface IncidentsConfig {
   secrets: string[];
   /** Largest evidence bundle, compressed, in bytes. */
   maxEvidenceBytes: number;
-}
-
-function checkHttpUrl(key: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`Invalid config at vastaiIncident.${key}: not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(
-      `Invalid config at vastaiIncident.${key}: must be an http(s) URL`,
-    );
-  }
-  if (url.username || url.password) {
-    throw new Error(
-      `Invalid config at vastaiIncident.${key}: credentials in URLs are not allowed`,
-    );
-  }
-  return value;
 }
 
 /**
@@ -66,7 +54,7 @@ export function readIncidentsConfig(root: Config): IncidentsConfig {
     const webhookUrl = slack?.getOptionalString('webhookUrl');
     if (webhookUrl) {
       entry.slack = {
-        webhookUrl: checkHttpUrl(
+        webhookUrl: checkUrl(
           `integrations.${name}.slack.webhookUrl`,
           webhookUrl,
         ),
@@ -78,13 +66,17 @@ export function readIncidentsConfig(root: Config): IncidentsConfig {
       const apiKey = sp.getString('apiKey');
       secrets.push(apiKey);
       entry.statuspage = {
-        apiBaseUrl: checkHttpUrl(
+        apiBaseUrl: checkUrl(
           `integrations.${name}.statuspage.apiBaseUrl`,
           sp.getOptionalString('apiBaseUrl') ?? 'https://api.statuspage.io/v1',
         ).replace(/\/+$/, ''),
         pageId: sp.getString('pageId'),
         apiKey,
         componentId: sp.getOptionalString('componentId'),
+        publicTemplate: readPublicTemplate(
+          `integrations.${name}.statuspage.publicTemplate`,
+          sp.getOptionalConfig('publicTemplate'),
+        ),
       };
     }
     comms.set(name, entry);
@@ -92,4 +84,45 @@ export function readIncidentsConfig(root: Config): IncidentsConfig {
   const maxEvidenceBytes =
     c?.getOptionalNumber('incidents.maxEvidenceBytes') ?? 10 * 1024 * 1024;
   return { comms, secrets, maxEvidenceBytes };
+}
+
+/** A block of non-empty texts, one per key, each falling back to its default. */
+function textsOf<K extends string>(
+  key: string,
+  config: Config | undefined,
+  keys: readonly K[],
+  defaults: Record<K, string>,
+): Record<K, string> {
+  const texts = { ...defaults };
+  for (const k of keys) {
+    const value = config?.getOptionalString(k);
+    if (value === undefined) continue;
+    if (!value.trim()) throw configError(`${key}.${k}`, 'must not be empty');
+    texts[k] = value;
+  }
+  return texts;
+}
+
+/** `statuspage.publicTemplate`: `name`, `impact.<P1..P4>`, `body.<status>`; defaults per key. */
+function readPublicTemplate(
+  key: string,
+  config: Config | undefined,
+): PublicStatusTemplate {
+  const defaults = DEFAULT_PUBLIC_TEMPLATE;
+  const { name } = textsOf(key, config, ['name'], defaults);
+  return {
+    name,
+    impact: textsOf(
+      `${key}.impact`,
+      config?.getOptionalConfig('impact'),
+      SEVERITIES,
+      defaults.impact,
+    ),
+    body: textsOf(
+      `${key}.body`,
+      config?.getOptionalConfig('body'),
+      INCIDENT_STATUSES,
+      defaults.body,
+    ),
+  };
 }

@@ -6,7 +6,7 @@ import {
 } from '@internal/plugin-vastai-incident-common';
 import { readVastaiIncidentConfig } from '../config';
 import type { PrometheusClient } from '../probes';
-import { SignalService } from '../service';
+import { SignalService } from '../signals';
 import { createMemoryCache } from '../testing/memoryCache';
 import { readIncidentsConfig } from './commsConfig';
 import { readTarGz } from './evidence';

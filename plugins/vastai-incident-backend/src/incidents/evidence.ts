@@ -1,8 +1,10 @@
 import type {
+  Incident,
   LogsResponse,
   MetricQueryId,
   MetricRange,
   MetricRangeResponse,
+  TimelineEvent,
   TriageReport,
 } from '@internal/plugin-vastai-incident-common';
 import { METRIC_QUERY_IDS } from '@internal/plugin-vastai-incident-common';
@@ -11,7 +13,6 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import * as tar from 'tar-stream';
 import { describeUpstreamError } from '../upstream';
-import type { Incident, TimelineEvent } from './types';
 
 /** Where the evidence comes from; each may fail, which is written into the bundle, not thrown. */
 export interface EvidenceSources {

@@ -1,17 +1,15 @@
+// The wire shapes (Incident, TimelineEvent, ...) are exported by @internal/plugin-vastai-incident-common.
 export { createIncidentsRouter } from './router';
 export type { IncidentsRouterDeps } from './router';
 export { IncidentService } from './service';
-export type {
-  IncidentServiceOptions,
-  DeclareInput,
-  UpdateInput,
-} from './service';
+export type { IncidentServiceOptions } from './context';
+export type { DeclareInput, UpdateInput, IncidentFilter } from './types';
 export {
   IncidentStore,
   recordTimelineEvent,
   INCIDENT_MIGRATIONS_DIR,
 } from './store';
-export type { NewTimelineEvent, IncidentFilter } from './store';
+export type { NewTimelineEvent } from './store';
 export { readIncidentsConfig } from './commsConfig';
 export type {
   IncidentsConfig,
@@ -21,5 +19,4 @@ export type {
 } from './commsConfig';
 export { buildEvidenceBundle, readTarGz } from './evidence';
 export type { EvidenceSources } from './evidence';
-export * from './types';
 export { incidentTimelineAuditHook } from './actionsHook';

@@ -1,9 +1,10 @@
 import {
+  Incident,
   MetricRangeResponse,
   SEVERITY_MEANING,
+  TimelineEvent,
 } from '@internal/plugin-vastai-incident-common';
 import { clipToWindow } from './evidence';
-import type { Incident, TimelineEvent } from './types';
 
 export interface FailedRequests {
   /** Estimated failed calls to Vast.ai in the window; null = no data. */

@@ -1,28 +1,23 @@
-import type {
-  AuditorService,
-  BackstageCredentials,
-  BackstageUserPrincipal,
-  HttpAuthService,
-  LoggerService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
-import type { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  AuthorizeResult,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
+import type { AuditorService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
 import {
   vastaiCommsSendPermission,
   vastaiIncidentManagePermission,
   vastaiIncidentReadPermission,
-  VASTAI_INTEGRATION_ANNOTATION,
 } from '@internal/plugin-vastai-incident-common';
-import express, { Request } from 'express';
+import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { ENTITY_NAME_PATTERN, jsonBody, parseInput } from '../http/validation';
+import {
+  EntityGate,
+  EntitySubject,
+  PermissionCheck,
+  readEntityLogs,
+} from '../access/entityGate';
+import { entityRefText } from '../access/entityRef';
+import { withholdTimelineDetails } from '../access/timelineScope';
+import { jsonBody, parseInput } from '../http/validation';
+import { idempotencyKeyOf } from './idempotency';
 import type { IncidentService } from './service';
 import {
   COMM_CHANNELS,
@@ -32,48 +27,14 @@ import {
 } from './types';
 
 export interface IncidentsRouterDeps {
-  logger: LoggerService;
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
-  catalog: CatalogService;
+  gate: EntityGate;
   incidents: IncidentService;
   /** Every change is an auditor event when given (it should be: coreServices.auditor). */
   auditor?: AuditorService;
 }
 
-/** An entity ref, normalised (kind and namespace lower case), or a zod issue. */
-const entityRefSchema = (kind?: string) =>
-  z
-    .string()
-    .min(3)
-    .max(255)
-    .transform((value, ctx) => {
-      try {
-        const ref = parseEntityRef(value);
-        if (kind && ref.kind.toLocaleLowerCase('en-US') !== kind) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `must be a ${kind} entity ref`,
-          });
-          return z.NEVER;
-        }
-        if (!ENTITY_NAME_PATTERN.test(ref.name)) {
-          ctx.addIssue({ code: 'custom', message: 'invalid entity name' });
-          return z.NEVER;
-        }
-        return stringifyEntityRef({
-          kind: ref.kind.toLocaleLowerCase('en-US'),
-          namespace: ref.namespace.toLocaleLowerCase('en-US'),
-          name: ref.name,
-        });
-      } catch {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'not an entity ref (kind:namespace/name)',
-        });
-        return z.NEVER;
-      }
-    });
+/** Where the incidents router is mounted. */
+export const INCIDENTS_PATH = '/v1/incidents';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const severity = z.enum(SEVERITIES);
@@ -81,18 +42,18 @@ const status = z.enum(INCIDENT_STATUSES);
 
 const declareBody = z
   .object({
-    entityRef: entityRefSchema(),
+    entityRef: entityRefText(),
     title: text(200),
     severity: severity.optional(),
     impact: text(2000),
-    commander: entityRefSchema('user').optional(),
+    commander: entityRefText('user').optional(),
   })
   .strict();
 const updateBody = z
   .object({
     status: status.optional(),
     severity: severity.optional(),
-    commander: entityRefSchema('user').optional(),
+    commander: entityRefText('user').optional(),
     impact: text(2000).optional(),
   })
   .strict()
@@ -103,7 +64,7 @@ const listQuery = z
   .object({
     status: status.optional(),
     severity: severity.optional(),
-    entityRef: entityRefSchema().optional(),
+    entityRef: entityRefText().optional(),
     open: z.enum(['true', 'false']).optional(),
   })
   .strict();
@@ -125,48 +86,79 @@ const postmortemBody = z.object({ markdown: text(200_000) }).strict();
 const noQuery = z.object({}).strict();
 const noBody = z.union([z.undefined(), z.object({}).strict()]);
 
+/** What each route needs on the incident's entity, with the words of its refusal. */
+const manage = vastaiIncidentManagePermission;
+const needs = {
+  read: { permission: vastaiIncidentReadPermission, what: 'read incidents' },
+  logs: readEntityLogs,
+  manage: { permission: manage, what: 'manage incidents' },
+  declare: { permission: manage, what: 'declare an incident' },
+  evidence: { permission: manage, what: 'build evidence' },
+  postmortem: { permission: manage, what: 'edit the postmortem' },
+  send: { permission: vastaiCommsSendPermission, what: 'send messages' },
+} satisfies Record<string, PermissionCheck>;
+
 /**
- * Incidents, communications, evidence and postmortems. Mount under `/v1`
- * (answers `/v1/incidents...`, i.e. `/api/vastai-incident/v1/incidents...`).
+ * One route on one incident. Whoever may not read the incident's entity gets the 404 of an
+ * unknown id; a reader gets 403 for each further check that refuses, and for an incident whose
+ * integration is no longer bound to its entity.
  */
-export async function createIncidentsRouter(
-  deps: IncidentsRouterDeps,
-): Promise<express.Router> {
-  const { httpAuth, permissions, catalog, incidents, auditor } = deps;
+interface IncidentRoute<T> {
+  /** What the route needs besides reading the incident. */
+  checks: PermissionCheck[];
+  /** Parses the route's other input (400), before the incident is read. */
+  input?: (req: Request) => T;
+  /** A change: an auditor event with this id (and the incident's id and entity) wraps `handle`. */
+  audit?: {
+    eventId: string;
+    meta?: (input: T) => Record<string, string | undefined>;
+  };
+  /** Status of a JSON answer. Default 200. */
+  status?: number;
+  /** The JSON answer, or undefined when `handle` answered itself (downloads). */
+  handle(
+    context: {
+      incident: Incident;
+      actor: string;
+      input: T;
+      subject: EntitySubject;
+    },
+    res: Response,
+  ): Promise<unknown>;
+}
+
+/** Answers a file to save rather than a JSON document. */
+function download(
+  res: Response,
+  type: string,
+  filename: string,
+  content: Buffer | string,
+) {
+  res
+    .status(200)
+    .type(type)
+    .setHeader('content-disposition', `attachment; filename="${filename}"`);
+  res.end(content);
+}
+
+/** A body that must be empty or absent. */
+const noBodyOf = (req: Request) =>
+  parseInput(
+    noBody,
+    req.body && Object.keys(req.body).length ? req.body : undefined,
+    'body',
+  );
+
+/**
+ * Incidents, communications, evidence and postmortems, relative to `INCIDENTS_PATH`
+ * (`/api/vastai-incident/v1/incidents...`). Bodies are parsed here alone.
+ */
+export function createIncidentsRouter(
+  options: IncidentsRouterDeps,
+): express.Router {
+  const { gate, incidents, auditor } = options;
   const router = Router();
   router.use(jsonBody('512kb'));
-
-  const user = (req: Request) => httpAuth.credentials(req, { allow: ['user'] });
-  const actorOf = (c: BackstageCredentials<BackstageUserPrincipal>) =>
-    c.principal.userEntityRef;
-
-  async function authorize(
-    credentials: BackstageCredentials,
-    permission: ResourcePermission<'catalog-entity'>,
-    entityRef: string,
-    what: string,
-  ) {
-    const [decision] = await permissions.authorize(
-      [{ permission, resourceRef: entityRef }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Not allowed to ${what} for ${entityRef}`);
-    }
-  }
-
-  /** 401, 400, 404, then 403: credentials, input, the incident, the permission on its entity. */
-  async function incidentFor(
-    req: Request,
-    permission: ResourcePermission<'catalog-entity'>,
-    what: string,
-  ) {
-    const credentials = await user(req);
-    const { id } = parseInput(idParams, { id: req.params.id }, 'incident id');
-    const incident = await incidents.get(id);
-    await authorize(credentials, permission, incident.entityRef, what);
-    return { credentials, incident, actor: actorOf(credentials) };
-  }
 
   async function audited<T>(
     req: Request,
@@ -193,310 +185,319 @@ export async function createIncidentsRouter(
     }
   }
 
+  /**
+   * 401, 400, 404, then 403: credentials, input, the incident (hidden from whoever may not read
+   * its entity), the route's permissions and the binding of the incident's integration.
+   */
+  const incidentRoute =
+    <T = undefined>(route: IncidentRoute<T>) =>
+    async (req: Request, res: Response) => {
+      const credentials = await gate.credentials(req);
+      const { id } = parseInput(idParams, { id: req.params.id }, 'incident id');
+      const input = route.input ? route.input(req) : (undefined as T);
+      const incident = await incidents.get(id);
+      const subject = {
+        credentials,
+        entityRef: incident.entityRef,
+        request: req,
+      };
+      await gate.requireVisible(
+        subject,
+        needs.read,
+        new NotFoundError(`No incident ${id}`),
+      );
+      for (const check of route.checks) {
+        await gate.requirePermission(subject, check);
+      }
+      await gate.recordIntegration(subject, incident.integration);
+      const context = {
+        incident,
+        actor: credentials.principal.userEntityRef,
+        input,
+        subject,
+      };
+      const handle = () => route.handle(context, res);
+      const result = route.audit
+        ? await audited(
+            req,
+            route.audit.eventId,
+            {
+              incidentId: incident.id,
+              entityRef: incident.entityRef,
+              ...route.audit.meta?.(input),
+            },
+            handle,
+          )
+        : await handle();
+      if (result !== undefined) res.status(route.status ?? 200).json(result);
+    };
+
+  /** A read of one list of the incident: `{ items }`. */
+  const listRoute = (
+    list: (incidentId: string) => Promise<unknown[]>,
+    checks: PermissionCheck[] = [],
+  ) =>
+    incidentRoute({
+      checks,
+      handle: async ({ incident }) => ({ items: await list(incident.id) }),
+    });
+
+  /** The timeline, its details withheld from whoever may not read the entity's logs. */
+  const timelineFor = async (incident: Incident, readsLogs: boolean) => {
+    const timeline = await incidents.timeline(incident.id);
+    return readsLogs ? timeline : withholdTimelineDetails(timeline);
+  };
+
   // ---- incidents
 
-  router.post('/incidents', async (req, res) => {
-    const credentials = await user(req);
+  router.post('/', async (req, res) => {
+    const credentials = await gate.credentials(req);
     const body = parseInput(declareBody, req.body, 'incident');
-    await authorize(
-      credentials,
-      vastaiIncidentManagePermission,
-      body.entityRef,
-      'declare an incident',
-    );
+    const subject = { credentials, entityRef: body.entityRef, request: req };
+    await gate.requirePermission(subject, needs.declare);
     const incident = await audited(
       req,
       'incident-declare',
       { entityRef: body.entityRef, severity: body.severity },
       async () => {
-        const entity = await catalog.getEntityByRef(body.entityRef, {
-          credentials,
-        });
-        if (!entity) throw new NotFoundError(`No entity ${body.entityRef}`);
-        const integration =
-          entity.metadata.annotations?.[VASTAI_INTEGRATION_ANNOTATION];
+        const { name } = await gate.entityIntegration(subject);
         return incidents.declare(
-          { ...body, integration },
-          actorOf(credentials),
+          { ...body, integration: name },
+          credentials.principal.userEntityRef,
         );
       },
     );
     res.status(201).json(incident);
   });
 
-  router.get('/incidents', async (req, res) => {
-    const credentials = await user(req);
+  router.get('/', async (req, res) => {
+    const credentials = await gate.credentials(req);
     const query = parseInput(listQuery, req.query, 'query');
+    if (query.entityRef) {
+      await gate.requireBinding({
+        credentials,
+        entityRef: query.entityRef,
+        request: req,
+      });
+    }
     const all = await incidents.list({
       status: query.status,
       severity: query.severity,
       entityRef: query.entityRef,
       open: query.open === 'true' ? true : undefined,
     });
-    // Portal-wide, but only the incidents of entities the caller may read.
-    const refs = [...new Set(all.map(i => i.entityRef))];
-    const decisions = refs.length
-      ? await permissions.authorize(
-          refs.map(ref => ({
-            permission: vastaiIncidentReadPermission,
-            resourceRef: ref,
-          })),
-          { credentials },
-        )
-      : [];
-    const readable = new Set(
-      refs.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW),
+    // Portal-wide, but only the incidents of entities the caller may read, and none kept with an
+    // integration that is no longer bound to its entity.
+    const readable = await gate.allowedEntityRefs(
+      credentials,
+      vastaiIncidentReadPermission,
+      all.map(i => i.entityRef),
     );
-    let items: Incident[] = all.filter(i => readable.has(i.entityRef));
+    let items: Incident[] = all.filter(
+      i => readable.has(i.entityRef) && gate.isBound(i),
+    );
     if (query.open === 'false')
       items = items.filter(i => i.status === 'resolved');
     res.json({ items });
   });
 
-  router.get('/incidents/:id', async (req, res) => {
-    parseInput(noQuery, req.query, 'query');
-    const { incident } = await incidentFor(
-      req,
-      vastaiIncidentReadPermission,
-      'read incidents',
-    );
-    const [timeline, messages, evidence] = await Promise.all([
-      incidents.timeline(incident.id),
-      incidents.listMessages(incident.id),
-      incidents.listBundles(incident.id),
-    ]);
-    res.json({ ...incident, timeline, messages, evidence });
-  });
-
-  router.patch('/incidents/:id', async (req, res) => {
-    await user(req);
-    parseInput(idParams, { id: req.params.id }, 'incident id');
-    const body = parseInput(updateBody, req.body, 'change');
-    const { incident, actor } = await incidentFor(
-      req,
-      vastaiIncidentManagePermission,
-      'manage incidents',
-    );
-    const updated = await audited(
-      req,
-      'incident-update',
-      {
-        incidentId: incident.id,
-        entityRef: incident.entityRef,
-        status: body.status,
-        severity: body.severity,
+  router.get(
+    '/:id',
+    incidentRoute({
+      checks: [],
+      input: req => parseInput(noQuery, req.query, 'query'),
+      handle: async ({ incident, subject }) => {
+        const readsLogs = await gate.allows(subject, needs.logs);
+        const [timeline, messages, evidence] = await Promise.all([
+          timelineFor(incident, readsLogs),
+          incidents.listMessages(incident.id),
+          readsLogs ? incidents.listBundles(incident.id) : [],
+        ]);
+        return { ...incident, timeline, messages, evidence };
       },
-      () => incidents.update(incident.id, body, actor),
-    );
-    res.json(updated);
-  });
+    }),
+  );
 
-  router.get('/incidents/:id/timeline', async (req, res) => {
-    const { incident } = await incidentFor(
-      req,
-      vastaiIncidentReadPermission,
-      'read incidents',
-    );
-    res.json({ items: await incidents.timeline(incident.id) });
-  });
+  router.patch(
+    '/:id',
+    incidentRoute({
+      checks: [needs.manage],
+      input: req => parseInput(updateBody, req.body, 'change'),
+      audit: {
+        eventId: 'incident-update',
+        meta: change => ({ status: change.status, severity: change.severity }),
+      },
+      handle: ({ incident, input, actor }) =>
+        incidents.update(incident.id, input, actor),
+    }),
+  );
 
-  router.post('/incidents/:id/notes', async (req, res) => {
-    await user(req);
-    parseInput(idParams, { id: req.params.id }, 'incident id');
-    const { text: note } = parseInput(noteBody, req.body, 'note');
-    const { incident, actor } = await incidentFor(
-      req,
-      vastaiIncidentManagePermission,
-      'manage incidents',
-    );
-    const timeline = await audited(
-      req,
-      'incident-note',
-      { incidentId: incident.id, entityRef: incident.entityRef },
-      () => incidents.addNote(incident.id, note, actor),
-    );
-    res.status(201).json({ items: timeline });
-  });
+  router.get(
+    '/:id/timeline',
+    incidentRoute({
+      checks: [],
+      handle: async ({ incident, subject }) => ({
+        items: await timelineFor(
+          incident,
+          await gate.allows(subject, needs.logs),
+        ),
+      }),
+    }),
+  );
+
+  router.post(
+    '/:id/notes',
+    incidentRoute({
+      checks: [needs.manage],
+      input: req => parseInput(noteBody, req.body, 'note').text,
+      audit: { eventId: 'incident-note' },
+      status: 201,
+      handle: async ({ incident, input, actor }) => ({
+        items: await incidents.addNote(incident.id, input, actor),
+      }),
+    }),
+  );
 
   // ---- communications
 
-  router.get('/incidents/:id/comms/preview', async (req, res) => {
-    await user(req);
-    parseInput(idParams, { id: req.params.id }, 'incident id');
-    const { channel } = parseInput(previewQuery, req.query, 'query');
-    const { incident } = await incidentFor(
-      req,
-      vastaiIncidentReadPermission,
-      'read incidents',
-    );
-    res.json(await incidents.preview(incident.id, channel));
-  });
+  router.get(
+    '/:id/comms/preview',
+    incidentRoute({
+      checks: [],
+      input: req => parseInput(previewQuery, req.query, 'query').channel,
+      handle: ({ incident, input }) => incidents.preview(incident.id, input),
+    }),
+  );
 
-  router.get('/incidents/:id/comms', async (req, res) => {
-    const { incident } = await incidentFor(
-      req,
-      vastaiIncidentReadPermission,
-      'read incidents',
-    );
-    res.json({ items: await incidents.listMessages(incident.id) });
-  });
+  router.get(
+    '/:id/comms',
+    listRoute(id => incidents.listMessages(id)),
+  );
 
-  router.post('/incidents/:id/comms', async (req, res) => {
-    await user(req);
-    parseInput(idParams, { id: req.params.id }, 'incident id');
-    const body = parseInput(sendBody, req.body, 'message');
-    const { incident, actor } = await incidentFor(
-      req,
-      vastaiCommsSendPermission,
-      'send messages',
-    );
-    const message = await audited(
-      req,
-      'incident-comms-send',
-      {
-        incidentId: incident.id,
-        entityRef: incident.entityRef,
-        channel: body.channel,
+  router.post(
+    '/:id/comms',
+    incidentRoute({
+      checks: [needs.send],
+      input: req => ({
+        ...parseInput(sendBody, req.body, 'message'),
+        idempotencyKey: idempotencyKeyOf(req),
+      }),
+      audit: {
+        eventId: 'incident-comms-send',
+        meta: message => ({ channel: message.channel }),
       },
-      () => incidents.send(incident.id, body.channel, body.text, actor),
-    );
-    res.status(201).json(message);
-  });
+      status: 201,
+      handle: ({ incident, input, actor }) =>
+        incidents.send(
+          incident.id,
+          input.channel,
+          input.text,
+          actor,
+          input.idempotencyKey,
+        ),
+    }),
+  );
 
-  router.post('/incidents/:id/comms/:commId/retry', async (req, res) => {
-    await user(req);
-    const { commId } = parseInput(commParams, req.params, 'message id');
-    parseInput(
-      noBody,
-      req.body && Object.keys(req.body).length ? req.body : undefined,
-      'body',
-    );
-    const { incident, actor } = await incidentFor(
-      req,
-      vastaiCommsSendPermission,
-      'send messages',
-    );
-    const message = await audited(
-      req,
-      'incident-comms-retry',
-      {
-        incidentId: incident.id,
-        entityRef: incident.entityRef,
-        messageId: commId,
+  router.post(
+    '/:id/comms/:commId/retry',
+    incidentRoute({
+      checks: [needs.send],
+      input: req => {
+        const { commId } = parseInput(commParams, req.params, 'message id');
+        noBodyOf(req);
+        return { commId, idempotencyKey: idempotencyKeyOf(req) };
       },
-      () => incidents.retry(incident.id, commId, actor),
-    );
-    res.json(message);
-  });
+      audit: {
+        eventId: 'incident-comms-retry',
+        meta: ({ commId }) => ({ messageId: commId }),
+      },
+      handle: ({ incident, input, actor }) =>
+        incidents.retry(incident.id, input.commId, actor, input.idempotencyKey),
+    }),
+  );
 
   // ---- evidence
 
-  router.post('/incidents/:id/evidence', async (req, res) => {
-    await user(req);
-    parseInput(idParams, { id: req.params.id }, 'incident id');
-    parseInput(
-      noBody,
-      req.body && Object.keys(req.body).length ? req.body : undefined,
-      'body',
-    );
-    const { incident, actor } = await incidentFor(
-      req,
-      vastaiIncidentManagePermission,
-      'build evidence',
-    );
-    const bundle = await audited(
-      req,
-      'incident-evidence',
-      { incidentId: incident.id, entityRef: incident.entityRef },
-      () => incidents.startEvidence(incident.id, actor),
-    );
-    res.status(202).json(bundle);
-  });
+  router.post(
+    '/:id/evidence',
+    incidentRoute({
+      checks: [needs.evidence, needs.logs],
+      input: noBodyOf,
+      audit: { eventId: 'incident-evidence' },
+      status: 202,
+      handle: ({ incident, actor }) =>
+        incidents.startEvidence(incident.id, actor),
+    }),
+  );
 
-  router.get('/incidents/:id/evidence', async (req, res) => {
-    const { incident } = await incidentFor(
-      req,
-      vastaiIncidentReadPermission,
-      'read incidents',
-    );
-    res.json({ items: await incidents.listBundles(incident.id) });
-  });
+  router.get(
+    '/:id/evidence',
+    listRoute(id => incidents.listBundles(id), [needs.logs]),
+  );
 
-  router.get('/incidents/:id/evidence/:bundleId', async (req, res) => {
-    await user(req);
-    const { bundleId } = parseInput(bundleParams, req.params, 'bundle id');
-    const { incident } = await incidentFor(
-      req,
-      vastaiIncidentReadPermission,
-      'read incidents',
-    );
-    res.json(await incidents.bundle(incident.id, bundleId));
-  });
+  const bundleIdOf = (req: Request) =>
+    parseInput(bundleParams, req.params, 'bundle id').bundleId;
 
-  router.get('/incidents/:id/evidence/:bundleId/download', async (req, res) => {
-    await user(req);
-    const { bundleId } = parseInput(bundleParams, req.params, 'bundle id');
-    const { incident } = await incidentFor(
-      req,
-      vastaiIncidentReadPermission,
-      'read incidents',
-    );
-    const content = await incidents.bundleContent(incident.id, bundleId);
-    res
-      .status(200)
-      .type('application/gzip')
-      .setHeader(
-        'content-disposition',
-        `attachment; filename="incident-${incident.id}-evidence-${bundleId}.tar.gz"`,
-      );
-    res.end(content);
-  });
+  router.get(
+    '/:id/evidence/:bundleId',
+    incidentRoute({
+      checks: [needs.logs],
+      input: bundleIdOf,
+      handle: ({ incident, input }) => incidents.bundle(incident.id, input),
+    }),
+  );
+
+  router.get(
+    '/:id/evidence/:bundleId/download',
+    incidentRoute({
+      checks: [needs.logs],
+      input: bundleIdOf,
+      handle: async ({ incident, input: bundleId }, res) => {
+        download(
+          res,
+          'application/gzip',
+          `incident-${incident.id}-evidence-${bundleId}.tar.gz`,
+          await incidents.bundleContent(incident.id, bundleId),
+        );
+      },
+    }),
+  );
 
   // ---- postmortem
 
-  router.get('/incidents/:id/postmortem', async (req, res) => {
-    const { incident } = await incidentFor(
-      req,
-      vastaiIncidentReadPermission,
-      'read incidents',
-    );
-    res.json(await incidents.postmortem(incident.id));
-  });
+  router.get(
+    '/:id/postmortem',
+    incidentRoute({
+      checks: [needs.logs],
+      handle: ({ incident }) => incidents.postmortem(incident.id),
+    }),
+  );
 
-  router.put('/incidents/:id/postmortem', async (req, res) => {
-    await user(req);
-    parseInput(idParams, { id: req.params.id }, 'incident id');
-    const { markdown } = parseInput(postmortemBody, req.body, 'postmortem');
-    const { incident, actor } = await incidentFor(
-      req,
-      vastaiIncidentManagePermission,
-      'edit the postmortem',
-    );
-    const saved = await audited(
-      req,
-      'incident-postmortem-save',
-      { incidentId: incident.id, entityRef: incident.entityRef },
-      () => incidents.savePostmortem(incident.id, markdown, actor),
-    );
-    res.json(saved);
-  });
+  router.put(
+    '/:id/postmortem',
+    incidentRoute({
+      checks: [needs.postmortem],
+      input: req => parseInput(postmortemBody, req.body, 'postmortem').markdown,
+      audit: { eventId: 'incident-postmortem-save' },
+      handle: ({ incident, input, actor }) =>
+        incidents.savePostmortem(incident.id, input, actor),
+    }),
+  );
 
-  router.get('/incidents/:id/postmortem/download', async (req, res) => {
-    const { incident } = await incidentFor(
-      req,
-      vastaiIncidentReadPermission,
-      'read incidents',
-    );
-    const postmortem = await incidents.postmortem(incident.id);
-    res
-      .status(200)
-      .type('text/markdown; charset=utf-8')
-      .setHeader(
-        'content-disposition',
-        `attachment; filename="postmortem-${incident.id}.md"`,
-      );
-    res.end(postmortem.markdown);
-  });
+  router.get(
+    '/:id/postmortem/download',
+    incidentRoute({
+      checks: [needs.logs],
+      handle: async ({ incident }, res) => {
+        download(
+          res,
+          'text/markdown; charset=utf-8',
+          `postmortem-${incident.id}.md`,
+          (await incidents.postmortem(incident.id)).markdown,
+        );
+      },
+    }),
+  );
 
   return router;
 }

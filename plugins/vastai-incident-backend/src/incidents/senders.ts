@@ -1,4 +1,9 @@
-import { describeUpstreamError, HttpClient, HttpResponse } from '../upstream';
+import {
+  describeUpstreamError,
+  HttpClient,
+  HttpResponse,
+  UpstreamError,
+} from '../upstream';
 import type { SlackConfig, StatuspageConfig } from './commsConfig';
 
 /** The outcome of one attempt to deliver a message upstream. Never throws. */
@@ -88,6 +93,25 @@ function networkFailure(what: string, error: unknown): SendOutcome {
   };
 }
 
+/**
+ * A create that got no answer may have been created upstream: it is not retryable, so that a
+ * retry never creates a second public incident (Statuspage takes no idempotency key). Only a
+ * call that never reached the upstream (refused, blocked) stays retryable.
+ */
+function unansweredCreate(what: string, error: unknown): SendOutcome {
+  const kind = error instanceof UpstreamError ? error.kind : undefined;
+  if (kind === 'refused' || kind === 'blocked') {
+    return networkFailure(what, error);
+  }
+  return {
+    ok: false,
+    reason: `${what} gave no answer to creating the public incident (${describeUpstreamError(
+      error,
+    )}); it may exist already: check the status page before sending a new message`,
+    retryable: false,
+  };
+}
+
 export async function sendSlack(
   options: SenderOptions,
   config: SlackConfig,
@@ -167,6 +191,8 @@ export async function sendStatuspage(
     }
     return { ok: true, upstreamStatus: response.status, upstreamId: id };
   } catch (error) {
-    return networkFailure('Statuspage', error);
+    return existingId
+      ? networkFailure('Statuspage', error)
+      : unansweredCreate('Statuspage', error);
   }
 }

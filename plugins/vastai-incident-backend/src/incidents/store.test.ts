@@ -10,6 +10,7 @@ import {
 jest.setTimeout(120_000);
 
 const MIGRATION = '20261128231000_incidents.js';
+const KEYS_MIGRATION = '20261202090000_incident_comms_idempotency.js';
 const TABLES = [
   'incident_records',
   'incident_timeline',
@@ -70,6 +71,34 @@ describe('IncidentStore', () => {
   );
 
   it.each(databases.eachSupportedId())(
+    'migrates the message keys and the status-page claim up and down on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await storeOn(knex);
+      const columns = async () => ({
+        messages: Object.keys(await knex('incident_messages').columnInfo()),
+        records: Object.keys(await knex('incident_records').columnInfo()),
+      });
+      expect(await columns()).toMatchObject({
+        messages: expect.arrayContaining(['idempotency_key', 'retry_key']),
+        records: expect.arrayContaining(['statuspage_claim']),
+      });
+      await knex.migrate.down({
+        directory: INCIDENT_MIGRATIONS_DIR,
+        name: KEYS_MIGRATION,
+      });
+      const down = await columns();
+      expect(down.messages).not.toContain('idempotency_key');
+      expect(down.records).not.toContain('statuspage_claim');
+      await knex.migrate.up({
+        directory: INCIDENT_MIGRATIONS_DIR,
+        name: KEYS_MIGRATION,
+      });
+      expect((await columns()).messages).toContain('retry_by');
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
     'keeps one open incident per entity, timelines, messages, bundles and postmortems on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
@@ -121,25 +150,35 @@ describe('IncidentStore', () => {
         await store.noteTriageSeverity(ref, 'none', summary),
       ).toBeDefined();
 
-      const updated = await store.updateIncident(
-        first.id,
-        { status: 'identified', severity: 'P2' },
-        [{ kind: 'status', summary: 'investigating -> identified' }],
-      );
+      const change = await store.changeIncident(first.id, () => ({
+        changes: { status: 'identified', severity: 'P2' },
+        events: [{ kind: 'status', summary: 'investigating -> identified' }],
+      }));
+      expect(change?.before).toMatchObject({ status: 'investigating' });
+      const updated = change?.after;
       expect(updated).toMatchObject({ status: 'identified', severity: 'P2' });
       expect(updated?.respondedAt).toBeDefined();
 
       const messageId = randomUUID();
-      await store.insertMessage({
+      const message = {
         id: messageId,
         incidentId: first.id,
-        channel: 'slack',
+        channel: 'slack' as const,
         text: 'hello',
         payload: { text: 'hello', blocks: [] },
         createdBy: 'user:default/alice',
         at: Date.now(),
-      });
-      const failed = await store.finishAttempt(
+        idempotencyKey: 'send-1',
+      };
+      expect(await store.messages.insert(message)).toBe(true);
+      // The key is unique per incident: a second message with it is a replay.
+      expect(
+        await store.messages.insert({ ...message, id: randomUUID() }),
+      ).toBe(false);
+      expect(
+        (await store.messages.findByKey(first.id, 'send-1'))?.message.id,
+      ).toBe(messageId);
+      const failed = await store.messages.finishAttempt(
         messageId,
         {
           status: 'failed',
@@ -155,18 +194,48 @@ describe('IncidentStore', () => {
         retryable: true,
         upstreamStatus: 500,
       });
-      expect(await store.claimMessage(messageId, ['failed'])).toBe(true);
-      expect(await store.claimMessage(messageId, ['failed'])).toBe(false);
-      const sent = await store.finishAttempt(
+      const retry = { key: 'retry-1', actor: 'user:default/bob' };
+      expect(await store.messages.claimRetry(messageId, retry)).toBe(true);
+      expect(await store.messages.claimRetry(messageId, retry)).toBe(false);
+      expect(await store.messages.find(messageId)).toMatchObject({
+        idempotencyKey: 'send-1',
+        retryKey: 'retry-1',
+        retryBy: 'user:default/bob',
+      });
+      // One message at a time may create the status-page incident.
+      const other = randomUUID();
+      const staleBefore = Date.now() - 60_000;
+      expect(
+        await store.messages.claimStatuspageCreate(
+          first.id,
+          messageId,
+          staleBefore,
+        ),
+      ).toBe(true);
+      expect(
+        await store.messages.claimStatuspageCreate(
+          first.id,
+          other,
+          staleBefore,
+        ),
+      ).toBe(false);
+      const sent = await store.messages.finishAttempt(
         messageId,
         { status: 'sent', retryable: false },
         { kind: 'message', summary: 'sent' },
-        { statuspageIncidentId: 'sp-1' },
+        'sp-1',
       );
       expect(sent).toMatchObject({ status: 'sent', attempts: 2 });
       expect((await store.getIncident(first.id))?.statuspageIncidentId).toBe(
         'sp-1',
       );
+      expect(await store.messages.statuspageIncidentIdOf(first.id)).toBe(
+        'sp-1',
+      );
+      // Created: nobody claims its creation again.
+      expect(
+        await store.messages.claimStatuspageCreate(first.id, other, Date.now()),
+      ).toBe(false);
 
       const bundleId = randomUUID();
       await store.insertBundle({
@@ -219,9 +288,10 @@ describe('IncidentStore', () => {
       });
 
       // Resolving frees the entity for a new incident.
-      await store.updateIncident(first.id, { status: 'resolved' }, [
-        { kind: 'status', summary: 'resolved' },
-      ]);
+      await store.changeIncident(first.id, () => ({
+        changes: { status: 'resolved' },
+        events: [{ kind: 'status', summary: 'resolved' }],
+      }));
       expect(await store.openIncidentOf(ref)).toBeUndefined();
       expect(await store.insertIncident(newIncident(ref), declared)).toBe(true);
       expect(await store.listIncidents({ entityRef: ref })).toHaveLength(2);

@@ -1,132 +1,56 @@
 import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
-import {
-  SEVERITY_RESPONSE_MINUTES,
-  Severity,
-} from '@internal/plugin-vastai-incident-common';
-import type { Knex } from 'knex';
-import type {
-  CommChannel,
-  CommMessage,
-  CommStatus,
   EvidenceBundle,
   EvidenceStatus,
   Incident,
   IncidentStatus,
   Postmortem,
+  Severity,
   TimelineEvent,
-} from './types';
+} from '@internal/plugin-vastai-incident-common';
+import type { Knex } from 'knex';
+import { DatabaseStore, MIGRATIONS_DIR } from '../database/migrations';
+import { MessageStore } from './messageStore';
+import {
+  incidentRecord,
+  incidentRecordColumns,
+  insertEvent,
+  insertedOnce,
+  iso,
+  NewIncidentRecord,
+  NewTimelineEvent,
+  numberOrUndefined,
+  oldestFirst,
+  toEvent,
+  toIncident,
+} from './rows';
+import type { IncidentFilter } from './types';
 
-export const INCIDENT_MIGRATIONS_DIR = resolvePackagePath(
-  '@internal/plugin-vastai-incident-backend',
-  'migrations',
-);
+export type { NewTimelineEvent } from './rows';
 
-const iso = (ms: unknown) => new Date(Number(ms)).toISOString();
-const isoOrUndefined = (ms: unknown) =>
-  ms === null || ms === undefined ? undefined : iso(ms);
-const parseJson = (text: unknown) =>
-  typeof text === 'string' ? JSON.parse(text) : undefined;
+/** The plugin's migrations directory (the incidents' tables are among them). */
+export const INCIDENT_MIGRATIONS_DIR = MIGRATIONS_DIR;
 
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown };
-  const code = String(e?.code ?? '');
-  return (
-    code === '23505' ||
-    code.startsWith('SQLITE_CONSTRAINT') ||
-    /unique constraint|duplicate key/i.test(String(e?.message ?? ''))
-  );
-}
-
-function toIncident(row: any, nowMs = Date.now()): Incident {
-  const declaredAt = Number(row.declared_at);
-  const dueMs =
-    declaredAt + SEVERITY_RESPONSE_MINUTES[row.severity as Severity] * 60_000;
-  const respondedAt =
-    row.responded_at === null || row.responded_at === undefined
-      ? undefined
-      : Number(row.responded_at);
-  return {
-    id: row.id,
-    entityRef: row.entity_ref,
-    integration: row.integration ?? undefined,
-    title: row.title,
-    severity: row.severity,
-    status: row.status,
-    impact: row.impact,
-    commander: row.commander,
-    declaredBy: row.declared_by,
-    declaredAt: iso(declaredAt),
-    updatedAt: iso(row.updated_at),
-    resolvedAt: isoOrUndefined(row.resolved_at),
-    respondedAt: isoOrUndefined(respondedAt),
-    responseDueAt: iso(dueMs),
-    overdue: respondedAt === undefined ? nowMs > dueMs : respondedAt > dueMs,
-    lastTriageSeverity: row.last_triage_severity ?? undefined,
-    statuspageIncidentId: row.statuspage_incident_id ?? undefined,
-  };
-}
-
-function toEvent(row: any): TimelineEvent {
-  return {
-    id: Number(row.id),
-    incidentId: row.incident_id,
-    at: iso(row.at),
-    kind: row.kind,
-    actor: row.actor ?? undefined,
-    summary: row.summary,
-    detail: parseJson(row.detail),
-  };
-}
-
-function toMessage(row: any): CommMessage {
-  return {
-    id: row.id,
-    incidentId: row.incident_id,
-    channel: row.channel,
-    text: row.text,
-    payload: parseJson(row.payload) ?? {},
-    status: row.status,
-    attempts: Number(row.attempts),
-    reason: row.reason ?? undefined,
-    retryable: Boolean(row.retryable),
-    retryAfter: isoOrUndefined(row.retry_after),
-    upstreamStatus:
-      row.upstream_status === null || row.upstream_status === undefined
-        ? undefined
-        : Number(row.upstream_status),
-    createdBy: row.created_by,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  };
-}
+/** Every column of an evidence bundle but its content (read only for a download). */
+const BUNDLE_COLUMNS = [
+  'id',
+  'incident_id',
+  'status',
+  'progress',
+  'size_bytes',
+  'reason',
+  'created_by',
+  'created_at',
+  'updated_at',
+];
 
 function toBundle(row: any): EvidenceBundle {
   return {
-    id: row.id,
-    incidentId: row.incident_id,
+    ...incidentRecord(row),
     status: row.status,
     progress: Number(row.progress),
-    sizeBytes:
-      row.size_bytes === null || row.size_bytes === undefined
-        ? undefined
-        : Number(row.size_bytes),
+    sizeBytes: numberOrUndefined(row.size_bytes),
     reason: row.reason ?? undefined,
-    createdBy: row.created_by,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
   };
-}
-
-export interface NewTimelineEvent {
-  kind: string;
-  summary: string;
-  actor?: string;
-  detail?: unknown;
-  /** epoch ms; default now */
-  at?: number;
 }
 
 /**
@@ -146,30 +70,6 @@ export async function recordTimelineEvent(
   return open.id;
 }
 
-async function insertEvent(
-  db: Knex | Knex.Transaction,
-  incidentId: string,
-  event: NewTimelineEvent,
-) {
-  await db('incident_timeline').insert({
-    incident_id: incidentId,
-    at: event.at ?? Date.now(),
-    kind: event.kind,
-    actor: event.actor ?? null,
-    summary: event.summary,
-    detail: event.detail === undefined ? null : JSON.stringify(event.detail),
-  });
-}
-
-export interface IncidentFilter {
-  status?: IncidentStatus;
-  severity?: Severity;
-  entityRef?: string;
-  /** true: not resolved */
-  open?: boolean;
-  limit?: number;
-}
-
 export interface NewIncident {
   id: string;
   entityRef: string;
@@ -187,23 +87,18 @@ export type IncidentChanges = Partial<{
   severity: Severity;
   commander: string;
   impact: string;
-  statuspageIncidentId: string;
 }>;
 
-/** The incidents' tables. Every text that reaches it was redacted by the service first. */
-export class IncidentStore {
-  static async create(options: {
-    database: DatabaseService;
-    skipMigrations?: boolean;
-  }): Promise<IncidentStore> {
-    const knex = await options.database.getClient();
-    if (!options.database.migrations?.skip && !options.skipMigrations) {
-      await knex.migrate.latest({ directory: INCIDENT_MIGRATIONS_DIR });
-    }
-    return new IncidentStore(knex);
-  }
+/** A change of an incident: the new values and one timeline event per changed field. */
+export interface IncidentUpdate {
+  changes: IncidentChanges;
+  events: NewTimelineEvent[];
+}
 
-  constructor(readonly knex: Knex) {}
+/** The incidents' tables. Every text that reaches it was redacted by the service first. */
+export class IncidentStore extends DatabaseStore {
+  /** The incidents' Slack and status-page messages. */
+  readonly messages = new MessageStore(this.knex);
 
   // ---- incidents
 
@@ -212,8 +107,8 @@ export class IncidentStore {
     incident: NewIncident,
     declaredEvent: NewTimelineEvent,
   ): Promise<boolean> {
-    try {
-      await this.knex.transaction(async trx => {
+    return insertedOnce(() =>
+      this.knex.transaction(async trx => {
         await trx('incident_records').insert({
           id: incident.id,
           entity_ref: incident.entityRef,
@@ -236,12 +131,8 @@ export class IncidentStore {
           ...declaredEvent,
           at: incident.at,
         });
-      });
-      return true;
-    } catch (error) {
-      if (isUniqueViolation(error)) return false;
-      throw error;
-    }
+      }),
+    );
   }
 
   async getIncident(id: string): Promise<Incident | undefined> {
@@ -269,18 +160,26 @@ export class IncidentStore {
   }
 
   /**
-   * Applies changes and appends their timeline events in one transaction. Returns the updated
-   * incident, or undefined when it does not exist.
+   * Changes an incident in one transaction: its row is locked, `plan` decides the change from
+   * the incident as it is now (and refuses by throwing, e.g. when it is resolved), and the new
+   * values and their timeline events are written together. So a concurrent change is never
+   * planned on a stale read: a resolved incident is never reopened. Undefined when it does not
+   * exist.
    */
-  async updateIncident(
+  async changeIncident(
     id: string,
-    changes: IncidentChanges,
-    events: NewTimelineEvent[],
+    plan: (current: Incident) => IncidentUpdate,
     at = Date.now(),
-  ): Promise<Incident | undefined> {
+  ): Promise<{ before: Incident; after: Incident } | undefined> {
     return this.knex.transaction(async trx => {
-      const row = await trx('incident_records').where({ id }).first();
+      const row = await trx('incident_records')
+        .where({ id })
+        .forUpdate()
+        .first();
       if (!row) return undefined;
+      const before = toIncident(row);
+      const { changes, events } = plan(before);
+      if (!events.length) return { before, after: before };
       const update: Record<string, unknown> = { updated_at: at };
       if (changes.status) {
         update.status = changes.status;
@@ -295,20 +194,13 @@ export class IncidentStore {
       if (changes.severity) update.severity = changes.severity;
       if (changes.commander) update.commander = changes.commander;
       if (changes.impact !== undefined) update.impact = changes.impact;
-      if (changes.statuspageIncidentId)
-        update.statuspage_incident_id = changes.statuspageIncidentId;
       await trx('incident_records').where({ id }).update(update);
       for (const event of events) await insertEvent(trx, id, { at, ...event });
-      return toIncident(await trx('incident_records').where({ id }).first());
+      const after = toIncident(
+        await trx('incident_records').where({ id }).first(),
+      );
+      return { before, after };
     });
-  }
-
-  /** Marks the first response (a message sent) if none was recorded yet. */
-  async markResponded(id: string, at = Date.now()): Promise<void> {
-    await this.knex('incident_records')
-      .where({ id })
-      .whereNull('responded_at')
-      .update({ responded_at: at });
   }
 
   /**
@@ -347,136 +239,20 @@ export class IncidentStore {
     await insertEvent(this.knex, incidentId, event);
   }
 
-  async timeline(incidentId: string): Promise<TimelineEvent[]> {
-    const rows = await this.knex('incident_timeline')
-      .where({ incident_id: incidentId })
-      .orderBy([
-        { column: 'at', order: 'asc' },
-        { column: 'id', order: 'asc' },
-      ]);
-    return rows.map(toEvent);
-  }
-
-  // ---- messages
-
-  async insertMessage(message: {
-    id: string;
-    incidentId: string;
-    channel: CommChannel;
-    text: string;
-    payload: Record<string, unknown>;
-    createdBy: string;
-    at: number;
-  }): Promise<void> {
-    await this.knex('incident_messages').insert({
-      id: message.id,
-      incident_id: message.incidentId,
-      channel: message.channel,
-      text: message.text,
-      payload: JSON.stringify(message.payload),
-      status: 'sending',
-      attempts: 0,
-      reason: null,
-      retryable: false,
-      retry_after: null,
-      upstream_status: null,
-      created_by: message.createdBy,
-      created_at: message.at,
-      updated_at: message.at,
-    });
-  }
-
-  /** Claims a message for an attempt: only one attempt at a time (sending) across replicas. */
-  async claimMessage(id: string, from: CommStatus[]): Promise<boolean> {
-    const changed = await this.knex('incident_messages')
-      .where({ id })
-      .whereIn('status', from)
-      .update({ status: 'sending', updated_at: Date.now() });
-    return changed > 0;
-  }
-
-  /** Stores the outcome of an attempt and its timeline event in one transaction. */
-  async finishAttempt(
-    id: string,
-    outcome: {
-      status: 'sent' | 'failed';
-      reason?: string;
-      retryable: boolean;
-      retryAfterMs?: number;
-      upstreamStatus?: number;
-    },
-    event: NewTimelineEvent,
-    incidentChanges?: IncidentChanges,
-  ): Promise<CommMessage> {
-    return this.knex.transaction(async trx => {
-      const row = await trx('incident_messages').where({ id }).first();
-      const now = Date.now();
-      await trx('incident_messages')
-        .where({ id })
-        .update({
-          status: outcome.status,
-          attempts: Number(row.attempts) + 1,
-          reason: outcome.reason ?? null,
-          retryable: outcome.retryable,
-          retry_after: outcome.retryAfterMs ?? null,
-          upstream_status: outcome.upstreamStatus ?? null,
-          updated_at: now,
-        });
-      const incidentUpdate: Record<string, unknown> = {};
-      if (incidentChanges?.statuspageIncidentId) {
-        incidentUpdate.statuspage_incident_id =
-          incidentChanges.statuspageIncidentId;
-      }
-      if (outcome.status === 'sent') {
-        await trx('incident_records')
-          .where({ id: row.incident_id })
-          .whereNull('responded_at')
-          .update({ responded_at: now });
-      }
-      if (Object.keys(incidentUpdate).length) {
-        await trx('incident_records')
-          .where({ id: row.incident_id })
-          .update(incidentUpdate);
-      }
-      await insertEvent(trx, row.incident_id, { at: now, ...event });
-      return toMessage(await trx('incident_messages').where({ id }).first());
-    });
-  }
-
-  async getMessage(id: string): Promise<CommMessage | undefined> {
-    const row = await this.knex('incident_messages').where({ id }).first();
-    return row ? toMessage(row) : undefined;
-  }
-
-  async listMessages(incidentId: string): Promise<CommMessage[]> {
-    const rows = await this.knex('incident_messages')
-      .where({ incident_id: incidentId })
-      .orderBy([
-        { column: 'created_at', order: 'asc' },
-        { column: 'id', order: 'asc' },
-      ]);
-    return rows.map(toMessage);
+  timeline(incidentId: string): Promise<TimelineEvent[]> {
+    return oldestFirst(this.knex, 'incident_timeline', incidentId, toEvent);
   }
 
   // ---- evidence
 
-  async insertBundle(bundle: {
-    id: string;
-    incidentId: string;
-    createdBy: string;
-    at: number;
-  }): Promise<void> {
+  async insertBundle(bundle: NewIncidentRecord): Promise<void> {
     await this.knex('incident_evidence').insert({
-      id: bundle.id,
-      incident_id: bundle.incidentId,
+      ...incidentRecordColumns(bundle),
       status: 'building',
       progress: 0,
       size_bytes: null,
       content: null,
       reason: null,
-      created_by: bundle.createdBy,
-      created_at: bundle.at,
-      updated_at: bundle.at,
     });
   }
 
@@ -507,17 +283,7 @@ export class IncidentStore {
   async getBundle(id: string): Promise<EvidenceBundle | undefined> {
     const row = await this.knex('incident_evidence')
       .where({ id })
-      .first(
-        'id',
-        'incident_id',
-        'status',
-        'progress',
-        'size_bytes',
-        'reason',
-        'created_by',
-        'created_at',
-        'updated_at',
-      );
+      .first(BUNDLE_COLUMNS);
     return row ? toBundle(row) : undefined;
   }
 
@@ -525,17 +291,7 @@ export class IncidentStore {
     const rows = await this.knex('incident_evidence')
       .where({ incident_id: incidentId })
       .orderBy('created_at', 'desc')
-      .select(
-        'id',
-        'incident_id',
-        'status',
-        'progress',
-        'size_bytes',
-        'reason',
-        'created_by',
-        'created_at',
-        'updated_at',
-      );
+      .select(BUNDLE_COLUMNS);
     return rows.map(toBundle);
   }
 

@@ -1,8 +1,10 @@
 import {
+  Incident,
+  IncidentStatus,
   SEVERITY_MEANING,
   Severity,
+  TimelineEvent,
 } from '@internal/plugin-vastai-incident-common';
-import type { Incident, IncidentStatus, TimelineEvent } from './types';
 
 /** Slack's documented limits for incoming webhook messages. */
 export const SLACK_LIMITS = {
@@ -20,28 +22,6 @@ export const UPDATE_CADENCE_MINUTES: Record<Severity, number | undefined> = {
   P3: 60,
   P4: undefined,
 };
-
-/** Statuspage component status for an open incident of this severity. */
-export const COMPONENT_STATUS: Record<Severity, string> = {
-  P1: 'major_outage',
-  P2: 'partial_outage',
-  P3: 'degraded_performance',
-  P4: 'operational',
-};
-
-/** Statuspage impact_override for this severity. */
-export const STATUSPAGE_IMPACT: Record<Severity, string> = {
-  P1: 'critical',
-  P2: 'major',
-  P3: 'minor',
-  P4: 'none',
-};
-
-export function componentStatusOf(incident: Incident): string {
-  return incident.status === 'resolved'
-    ? 'operational'
-    : COMPONENT_STATUS[incident.severity];
-}
 
 const STATUS_LABEL: Record<IncidentStatus, string> = {
   investigating: 'Investigating',
@@ -94,27 +74,6 @@ export function slackTemplate(
     `*Next update:* ${nextUpdateText(incident, now)}`,
     `*Incident commander:* ${incident.commander}`,
   ].join('\n');
-}
-
-/** The runbook's external (status page) template, filled from the incident. */
-export function statuspageTemplate(incident: Incident, now: Date): string {
-  const opening: Record<IncidentStatus, string> = {
-    investigating:
-      'We are investigating a problem with our Vast.ai integration.',
-    identified:
-      'We have identified the cause of a problem with our Vast.ai integration and are working on a fix.',
-    monitoring:
-      'A fix for the problem with our Vast.ai integration is in place and we are monitoring the results.',
-    resolved: 'The problem with our Vast.ai integration has been resolved.',
-  };
-  return [
-    opening[incident.status],
-    `Impact: ${incident.impact}`,
-    incident.status === 'resolved'
-      ? 'Thank you for your patience.'
-      : 'We will post an update as soon as we know more.',
-    `Last updated: ${formatUtc(now)}`,
-  ].join('\n\n');
 }
 
 export function slackHeader(incident: Incident): string {

@@ -1,20 +1,29 @@
-// The wire shapes live in the common package, shared with the frontend.
+import type {
+  DeclareIncidentRequest,
+  IncidentChanges,
+  IncidentFilter as IncidentQuery,
+} from '@internal/plugin-vastai-incident-common';
+
+// The wire shapes and vocabularies (Incident, TimelineEvent, CommMessage, ...) live once in the
+// common package, shared with the frontend: import them from there. These are the backend's
+// inputs, each a wire request plus what only the server knows.
+
+/** A declaration, with the integration the router resolved for the entity. */
+export interface DeclareInput extends DeclareIncidentRequest {
+  integration?: string;
+}
+
+export type UpdateInput = IncidentChanges;
+
+export interface IncidentFilter extends IncidentQuery {
+  /** Most recent first; default 200. */
+  limit?: number;
+}
+
+// What the incidents router takes from this module.
 export {
+  COMM_CHANNELS,
   INCIDENT_STATUSES,
   SEVERITIES,
-  COMM_CHANNELS,
-  TIMELINE_KINDS,
 } from '@internal/plugin-vastai-incident-common';
-export type {
-  IncidentStatus,
-  CommChannel,
-  Incident,
-  TimelineKind,
-  TimelineEvent,
-  CommStatus,
-  CommMessage,
-  CommPreview,
-  EvidenceStatus,
-  EvidenceBundle,
-  Postmortem,
-} from '@internal/plugin-vastai-incident-common';
+export type { Incident } from '@internal/plugin-vastai-incident-common';

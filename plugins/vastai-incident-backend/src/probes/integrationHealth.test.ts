@@ -5,10 +5,8 @@ import {
   startLocalServer,
 } from '../testing/localServer';
 import { nodeHttpClient, SsrfGuard } from '../upstream';
-import {
-  createIntegrationHealthProbe,
-  parseHealthBody,
-} from './integrationHealth';
+import { parseHealthBody } from './healthShapes';
+import { createIntegrationHealthProbe } from './integrationHealth';
 
 describe('parseHealthBody', () => {
   it.each([

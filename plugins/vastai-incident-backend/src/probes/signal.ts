@@ -2,7 +2,13 @@ import type {
   Signal,
   SignalSource,
 } from '@internal/plugin-vastai-incident-common';
-import { describeUpstreamError } from '../upstream';
+import {
+  describeUpstreamError,
+  HttpClient,
+  HttpRequest,
+  HttpResponse,
+  retryRead,
+} from '../upstream';
 
 /** A probe: reads one upstream and says what it saw. Never throws. */
 export type Probe<TValue> = (options?: {
@@ -45,6 +51,41 @@ export async function guardProbe<TValue>(
       startedAt,
     );
   }
+}
+
+/** One JSON read of a probe: the request, the client, and how many retries it may take. */
+export interface ProbeRead
+  extends Pick<
+    HttpRequest,
+    'url' | 'timeoutMs' | 'maxBytes' | 'signal' | 'lookup' | 'peerAllowed'
+  > {
+  http: HttpClient;
+  retries?: number;
+}
+
+/**
+ * An idempotent JSON GET with bounded retries (one by default), never running past twice the
+ * per-call deadline from `startedAt`.
+ */
+export function retriedGet(
+  read: ProbeRead,
+  startedAt: number,
+): Promise<HttpResponse> {
+  const { url, timeoutMs, maxBytes, signal, lookup, peerAllowed } = read;
+  const headers = { accept: 'application/json' };
+  return retryRead(
+    () =>
+      read.http({
+        url,
+        headers,
+        timeoutMs,
+        maxBytes,
+        signal,
+        lookup,
+        peerAllowed,
+      }),
+    { retries: read.retries ?? 1, deadlineAt: startedAt + timeoutMs * 2 },
+  );
 }
 
 /** An upstream answered, but not with something we can read. */

@@ -5,7 +5,8 @@ import {
   startLocalServer,
 } from '../testing/localServer';
 import { nodeHttpClient } from '../upstream';
-import { createVendorApiProbe } from './vendorApi';
+import { probe as probeFixture } from '../testing/testSignals';
+import { createVendorApiProbe, isEdgeRefusal } from './vendorApi';
 
 const KEY = 'operator-key-canary-7f3a9c';
 
@@ -42,6 +43,32 @@ describe('vendor API probe', () => {
           return;
         case '404-invalid':
           sendJson(res, 404, { detail: 'Invalid user key' });
+          return;
+        case '404-error-code':
+          sendJson(res, 404, { success: false, error: 'invalid_user_key' });
+          return;
+        case '400-invalid':
+          sendJson(res, 400, { msg: 'Invalid API key' });
+          return;
+        case '403-key':
+          sendJson(res, 403, { success: false, msg: 'Invalid user key' });
+          return;
+        case '403-edge':
+          res.writeHead(403, {
+            'content-type': 'text/html',
+            server: 'cloudflare',
+            'cf-ray': '8a1b2c3d4e5f-AMS',
+          });
+          res.end(
+            '<!DOCTYPE html><html><head><title>Access denied | console.vast.ai used Cloudflare to restrict access</title></head><body>Error code: 1020</body></html>',
+          );
+          return;
+        case '403-edge-text':
+          res.writeHead(403, { 'content-type': 'text/plain' });
+          res.end('error code: 1006');
+          return;
+        case 'slow':
+          setTimeout(() => sendJson(res, 200, { id: 1 }), 150);
           return;
         case '429':
           res.writeHead(429, { 'content-type': 'text/plain' });
@@ -84,6 +111,11 @@ describe('vendor API probe', () => {
   it.each([
     ['401', 'auth-failure', 'failing'],
     ['404-invalid', 'auth-failure', 'failing'],
+    ['404-error-code', 'auth-failure', 'failing'],
+    ['400-invalid', 'auth-failure', 'failing'],
+    ['403-key', 'auth-failure', 'failing'],
+    ['403-edge', 'edge-blocked', 'failing'],
+    ['403-edge-text', 'edge-blocked', 'failing'],
     ['429', 'rate-limited', 'degraded'],
     ['503', 'vendor-error', 'failing'],
   ])('classifies %s', async (m, outcome, state) => {
@@ -100,15 +132,56 @@ describe('vendor API probe', () => {
     expect(JSON.stringify(signal)).not.toContain(KEY);
   });
 
-  it('reports an unreachable or hanging vendor as unknown with outcome unreachable', async () => {
+  it('reports a refused or hanging vendor as evidence: failing, unreachable or timeout', async () => {
     const port = await closedPort();
     const refused = await make(0, `http://127.0.0.1:${port}/api/v0`)();
-    expect(refused.state).toBe('unknown');
-    expect(refused.value?.outcome).toBe('unreachable');
+    expect(refused).toMatchObject({
+      state: 'failing',
+      value: { outcome: 'unreachable', message: 'connection refused' },
+      summary: 'Vast.ai API unreachable: connection refused',
+    });
+    expect(refused.reason).toBeUndefined();
     mode = 'hang';
     const hung = await make()();
-    expect(hung.state).toBe('unknown');
-    expect(hung.summary).toMatch(/within 300 ms/);
+    expect(hung).toMatchObject({
+      state: 'failing',
+      value: {
+        outcome: 'timeout',
+        message: 'no complete answer within 300 ms',
+      },
+      summary: 'Vast.ai API did not answer within 300 ms',
+    });
+  });
+
+  it('emits what the triage fixtures say it emits for no answer', async () => {
+    const port = await closedPort();
+    const real = await make(0, `http://127.0.0.1:${port}/api/v0`)();
+    const fixture = probeFixture('unreachable');
+    const shape = (s: typeof real) => ({
+      source: s.source,
+      state: s.state,
+      keys: Object.keys(s).sort(),
+      valueKeys: Object.keys(s.value ?? {}).sort(),
+      outcome: s.value?.outcome,
+    });
+    expect(shape(real)).toEqual(shape(fixture));
+    mode = 'hang';
+    expect(shape(await make()())).toEqual(shape(probeFixture('timeout')));
+  });
+
+  it('keeps a baseline of its own latency and reports it with every reading', async () => {
+    mode = 'ok';
+    const probe = make(0);
+    const first = await probe();
+    expect(first.value?.baselineLatencyMs).toBeUndefined();
+    for (let i = 0; i < 4; i++) await probe();
+    mode = 'slow';
+    const slow = await probe();
+    expect(slow.latencyMs).toBeGreaterThanOrEqual(150);
+    expect(slow.value?.baselineLatencyMs).toBeLessThan(100);
+    const port = await closedPort();
+    const down = await make(0, `http://127.0.0.1:${port}/api/v0`)();
+    expect(down.value?.baselineLatencyMs).toBeUndefined();
   });
 
   it('makes at most one call per interval, whoever asks', async () => {
@@ -143,5 +216,17 @@ describe('vendor API probe', () => {
     now = 2500;
     await probe();
     expect(server.requests.length - before).toBe(2);
+  });
+});
+
+describe('isEdgeRefusal', () => {
+  it('tells a 403 about the key from a 403 of the edge', () => {
+    expect(isEdgeRefusal(403, '{"msg": "Invalid user key"}')).toBe(false);
+    expect(isEdgeRefusal(403, '{"detail": "Not allowed for this key"}')).toBe(
+      false,
+    );
+    expect(isEdgeRefusal(403, '<html>Forbidden</html>')).toBe(true);
+    expect(isEdgeRefusal(403, '', { 'cf-ray': 'abc' })).toBe(true);
+    expect(isEdgeRefusal(401, '<html>Forbidden</html>')).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import {
   sendJson,
   startLocalServer,
 } from '../testing/localServer';
+import { statusNotConfigured } from '../testing/testSignals';
 import { nodeHttpClient } from '../upstream';
 import { createVendorStatusProbe } from './vendorStatus';
 
@@ -127,7 +128,7 @@ describe('vendor status probe', () => {
     expect(signal.value).toBeUndefined();
   });
 
-  it('is unknown when no status source is configured', async () => {
+  it('is unknown, and marked not configured, when the source is none', async () => {
     const signal = await createVendorStatusProbe({
       type: 'none',
       http: nodeHttpClient,
@@ -136,6 +137,14 @@ describe('vendor status probe', () => {
     })();
     expect(signal.state).toBe('unknown');
     expect(signal.reason).toMatch(/no vendor status source/);
+    expect(signal.notConfigured).toBe(true);
+    // The triage fixture is what the probe emits, apart from the time it was taken.
+    const timeless = (s: typeof signal) => ({
+      ...s,
+      observedAt: undefined,
+      latencyMs: undefined,
+    });
+    expect(timeless(signal)).toEqual(timeless(statusNotConfigured()));
   });
 
   it('accepts other formats through a parser', async () => {

@@ -3,13 +3,14 @@ import type {
   SignalState,
   VendorStatusValue,
 } from '@internal/plugin-vastai-incident-common';
-import { HttpClient, retryRead } from '../upstream';
+import type { HttpClient } from '../upstream';
 import {
   guardProbe,
   InvalidAnswerError,
   isRecord,
   parseJsonBody,
   Probe,
+  retriedGet,
   unknownSignal,
 } from './signal';
 
@@ -122,11 +123,15 @@ export function createVendorStatusProbe(
   return ({ signal } = {}) =>
     guardProbe<VendorStatusValue>('vendor-status', async startedAt => {
       if (options.type === 'none' || !options.url) {
-        return unknownSignal(
-          'vendor-status',
-          'no vendor status source is configured',
-          startedAt,
-        );
+        // A deliberate choice (status.vast.ai offers no machine-readable status), not a gap.
+        return {
+          ...unknownSignal<VendorStatusValue>(
+            'vendor-status',
+            'no vendor status source is configured',
+            startedAt,
+          ),
+          notConfigured: true,
+        };
       }
       const parser = parsers[options.type];
       if (!parser) {
@@ -136,20 +141,9 @@ export function createVendorStatusProbe(
           startedAt,
         );
       }
-      const url = parser.resolveUrl(options.url);
-      const response = await retryRead(
-        () =>
-          options.http({
-            url,
-            headers: { accept: 'application/json' },
-            timeoutMs: options.timeoutMs,
-            maxBytes: options.maxBytes,
-            signal,
-          }),
-        {
-          retries: options.retries ?? 1,
-          deadlineAt: startedAt + options.timeoutMs * 2,
-        },
+      const response = await retriedGet(
+        { ...options, url: parser.resolveUrl(options.url), signal },
+        startedAt,
       );
       if (response.status < 200 || response.status >= 300) {
         return unknownSignal(

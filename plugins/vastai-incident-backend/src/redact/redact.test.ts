@@ -32,9 +32,39 @@ describe('redaction', () => {
     expect(out).toContain(REDACTED);
   });
 
-  it('keeps ordinary log text', () => {
-    const line =
-      'ERROR vastai call failed: 503 Service Unavailable (endpoint=bundles)';
+  it.each([
+    'ERROR vastai call failed: 503 Service Unavailable (endpoint=bundles)',
+    'GET /api/vastai-incident/v1/entities/default/component/vastai-integration/metrics/error-ratio?range=1h',
+    'PATCH /apis/apps/v1/namespaces/vastai/deployments/vastai-integration?dryRun=All',
+    'pod vastai-integration-canary-7d9f8b6c5-x2k4p restarted',
+  ])('keeps ordinary text and URL paths: %s', line => {
     expect(redactText(line)).toBe(line);
+  });
+
+  it('removes base64 that holds slashes, and base64url', () => {
+    const bytes = Buffer.from(
+      'fb3f0e9a1c7d55b2ffe0c4a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9',
+      'hex',
+    );
+    for (const encoded of [
+      bytes.toString('base64'),
+      bytes.toString('base64url'),
+    ]) {
+      expect(encoded.length).toBeGreaterThanOrEqual(40);
+      expect(redactText(`secret blob ${encoded} end`)).toBe(
+        `secret blob ${REDACTED} end`,
+      );
+    }
+  });
+
+  it.each([
+    ['one long word', 'a'.repeat(1_000_000)],
+    ['secret names without a value', 'token'.repeat(200_000)],
+    ['base64-like runs', 'abc+'.repeat(250_000)],
+    ['kebab runs', 'ab-'.repeat(300_000)],
+  ])('stays linear on hostile text (%s)', (_what, text) => {
+    const started = Date.now();
+    redactText(text);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -1,24 +1,42 @@
 /** What a removed secret is replaced with. */
 export const REDACTED = '[REDACTED]';
 
-// Each pattern keeps its leading group (the name) and replaces only the value.
-const SECRET_PATTERNS: Array<[RegExp, string]> = [
+/** Names of fields whose value is a secret (`x-api-key`, `DB_PASSWORD`, `session_token` ...). */
+const SECRET_NAME =
+  /api[_-]?key|apikey|access[_-]?key|secret|token|password|passwd|pwd|authorization|credential|private[_-]?key|session|cookie/i;
+
+// Every pattern runs in time linear in the text (each run of name characters is tried once,
+// from its start), so a hostile log line or upstream body cannot stall the redactor.
+const SECRET_PATTERNS: Array<
+  [RegExp, (match: string, ...groups: string[]) => string]
+> = [
   // Authorization headers and bearer tokens, in any casing.
-  [/\b(Bearer|OAuth|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
-  // key=value, key: value and "key": "value" where the key names a secret.
   [
-    /((?:["']?)(?:[A-Za-z0-9_.-]*?)(?:api[_-]?key|apikey|access[_-]?key|secret|token|password|passwd|pwd|authorization|credential|private[_-]?key|session|cookie)(?:[A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?)(?!\[REDACTED\])([^"'\s,;&}\]]+)/gi,
-    `$1${REDACTED}`,
+    /\b(Bearer|OAuth|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi,
+    (_match, scheme) => `${scheme} ${REDACTED}`,
+  ],
+  // key=value, key: value and "key": "value" where the key names a secret: the value goes.
+  [
+    /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(["']?\s*[:=]\s*["']?)(?!\[REDACTED\])([^"'\s,;&}\]]+)/g,
+    (match, name, separator) =>
+      SECRET_NAME.test(name) ? `${name}${separator}${REDACTED}` : match,
   ],
   // Long opaque strings (hex, base64, JWT-like) that look like keys even without a name.
-  [/\b[A-Fa-f0-9]{32,}\b/g, REDACTED],
+  [/\b[A-Fa-f0-9]{32,}\b/g, () => REDACTED],
   [
     /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]+)?/g,
-    REDACTED,
+    () => REDACTED,
   ],
+  // Base64 with `/` and base64url with `-`, told apart from URL paths and kebab-case names by
+  // their mix of upper case, lower case and digits (judged once per run, from its start).
   [
-    /\b(?=[A-Za-z0-9+/_]*\d)(?=[A-Za-z0-9+/_]*[A-Za-z])[A-Za-z0-9+/_]{40,}={0,2}/g,
-    REDACTED,
+    /(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[a-z])(?=[A-Za-z0-9+/_-]*[A-Z])[A-Za-z0-9+/_-]{40,}={0,2}/g,
+    () => REDACTED,
+  ],
+  // Opaque tokens: 40+ letters and digits, with the base64 extras (`+`, `_`, `=` padding).
+  [
+    /(?<![A-Za-z0-9+_])(?=[A-Za-z0-9+_]*\d)(?=[A-Za-z0-9+_]*[A-Za-z])[A-Za-z0-9+_]{40,}={0,2}/g,
+    () => REDACTED,
   ],
 ];
 

@@ -5,10 +5,31 @@ import type {
 import type { Assessment } from './assess';
 import type { Readings } from './readings';
 
+/** Why to turn fallback on, or nothing when it would not help. */
+function fallbackReason(
+  r: Readings,
+  a: Assessment,
+  branch: Branch,
+): string | undefined {
+  const { probe } = r;
+  if (a.vendor5xxBreach)
+    return 'Vast.ai answers our calls with 5xx: serve cached offers instead of errors until it recovers';
+  if (a.vendorTrouble === 'unreachable')
+    return `Vast.ai cannot be reached (${probe.evidence}): serve cached offers instead of errors until it recovers`;
+  if (a.vendorTrouble === 'errors')
+    return `Vast.ai is failing (${probe.evidence}): serve cached offers instead of errors until it recovers`;
+  if (a.vendorTrouble === 'slow')
+    return `an option while Vast.ai is slow (${probe.evidence}): cached offers answer at once, live ones still arrive, slowly`;
+  if (branch === 'vendor-incident')
+    return 'Vast.ai has an incident: serve cached offers instead of errors until it recovers';
+  return undefined;
+}
+
 /**
  * The runbook's error-type table (401/403 -> new key, 429 -> queue, 5xx -> fallback, crashing
  * pods -> restart) plus the way back once the cause has gone. Nothing whose effect is already in
- * place; an action and its revert exclude each other by construction (fallback on/off, queue on/off).
+ * place; an action and its revert exclude each other by construction (fallback on/off, queue
+ * on/off); a revert only on fresh evidence that Vast.ai is healthy.
  */
 export function recommendActions(
   r: Readings,
@@ -25,19 +46,8 @@ export function recommendActions(
         "Vast.ai rejects the service's API key (401/403): put a new key in the Secret and restart the deployment",
     });
   }
-  if (!a.fallbackOn) {
-    let why: string | undefined;
-    if (a.vendor5xxBreach) why = 'Vast.ai answers our calls with 5xx';
-    else if (probe.verdict === 'vendor-down')
-      why = `Vast.ai is failing (${probe.evidence})`;
-    else if (branch === 'vendor-incident') why = 'Vast.ai has an incident';
-    if (why) {
-      actions.push({
-        id: 'enable-fallback',
-        reason: `${why}: serve cached offers instead of errors until it recovers`,
-      });
-    }
-  }
+  const why = a.fallbackOn ? undefined : fallbackReason(r, a, branch);
+  if (why) actions.push({ id: 'enable-fallback', reason: why });
   if (a.rateLimitBreach && !a.queueOn) {
     actions.push({
       id: 'queue-mode',
@@ -62,7 +72,7 @@ export function recommendActions(
       reason: `Vast.ai looks healthy again (${probe.evidence}): turn fallback off so users get live offers`,
     });
   }
-  if (a.queueOn && m.readable && m.rateLimitedPerMinute === 0) {
+  if (a.queueOn && a.vendorHealthy && m.rateLimitedPerMinute === 0) {
     actions.push({
       id: 'direct-mode',
       reason:

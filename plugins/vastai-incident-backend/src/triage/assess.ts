@@ -1,4 +1,5 @@
 import type { Severity } from '@internal/plugin-vastai-incident-common';
+import { ageText, percent } from './evidence';
 import {
   describeErrorClass,
   describeErrorRatio,
@@ -6,7 +7,8 @@ import {
   SIGNAL_LABELS,
 } from './readings';
 import type { TriageThresholds } from './thresholds';
-import type { TriageInput } from './types';
+import type { FreshnessBudgets, TriageInput } from './types';
+import { judgeVendorSide, OUTAGE_SHARE, VendorSide } from './vendorSide';
 
 /** One thing that is wrong, how bad it is on the runbook's scale, and why, in words. */
 export interface Finding {
@@ -15,7 +17,7 @@ export interface Finding {
 }
 
 /** The facts the tree, the severity and the actions all rest on, computed once. */
-export interface Assessment {
+export interface Assessment extends VendorSide {
   /** Fallback is switched on (Kubernetes env first, the service's own health second). */
   fallbackOn: boolean;
   queueOn: boolean;
@@ -27,32 +29,74 @@ export interface Assessment {
   apiFailures: Finding[];
   /** Errors below every threshold, errors that have stopped, switches left on (P3 / P4). */
   lesserErrors: Finding[];
-  /** What the metrics say about our calls when nothing fails, or why they cannot say. */
+  /** What the metrics say about our calls when Vast.ai returns no errors, or why they cannot say. */
   quietCallsEvidence: string;
   /** Evidence that our service itself is unwell (answers "is our service healthy?" with no). */
   serviceProblems: Finding[];
   /** Positive evidence that our service is up. */
   serviceLooksUp: boolean;
-  /** Vast.ai answers our probe promptly and nothing says otherwise: reverts are safe. */
-  vendorHealthy: boolean;
   /**
-   * The status page can answer "is there an incident?". A stale "no incident" cannot: status
-   * pages often stop loading during the very outage we are looking at.
+   * The status page can answer "is there an incident?". An old "no incident" cannot: status
+   * pages often stop loading, or lag, during the very outage we are looking at.
    */
   statusDecides: boolean;
-  /** The probe independently shows a Vast.ai-side problem matching what we see. */
-  probeConfirmsVendorSide: boolean;
   /** Signals we could not read, were stale, or told us nothing: monitoring gaps (P4). */
   gaps: Finding[];
   /** Labels of the signals that could not be checked, for the verdict. */
   unchecked: string[];
+  /** Labels (with age) of the signals too old to count, for the verdict. */
   staleLabels: string[];
+}
+
+function monitoringGaps(
+  input: TriageInput,
+  r: Readings,
+  budgets: FreshnessBudgets,
+) {
+  const { metrics: m, probe, health, kube, status } = r;
+  const gaps: Finding[] = [];
+  const unchecked: string[] = [];
+  const staleLabels: string[] = [];
+  const unreadable: Record<keyof TriageInput, string | undefined> = {
+    vendorStatus:
+      status.known || status.notConfigured ? undefined : status.evidence,
+    vendorApi: probe.verdict === 'unknown' ? probe.evidence : undefined,
+    health: health.status ? undefined : health.evidence,
+    metrics: m.gap,
+    kubernetes: kube.known ? undefined : kube.evidence,
+  };
+  const ages = {
+    vendorStatus: status.age,
+    vendorApi: probe.age,
+    health: health.age,
+    metrics: m.age,
+    kubernetes: kube.age,
+  };
+  for (const key of Object.keys(unreadable) as Array<keyof TriageInput>) {
+    const gap = unreadable[key];
+    const age = ages[key];
+    if (gap) {
+      gaps.push({ severity: 'P4', reason: gap });
+      unchecked.push(SIGNAL_LABELS[key]);
+    } else if (!age.fresh && !(key === 'vendorStatus' && !status.known)) {
+      const old = ageText(age.seconds);
+      gaps.push({
+        severity: 'P4',
+        reason: input[key].stale
+          ? `${SIGNAL_LABELS[key]}: stale, its upstream is failing now (last value ${old} old)`
+          : `${SIGNAL_LABELS[key]}: last read ${old} ago, older than its ${budgets[key]} s freshness budget`,
+      });
+      staleLabels.push(`${SIGNAL_LABELS[key]} (${old} old)`);
+    }
+  }
+  return { gaps, unchecked, staleLabels };
 }
 
 export function assess(
   input: TriageInput,
   r: Readings,
   t: TriageThresholds,
+  budgets: FreshnessBudgets,
 ): Assessment {
   const { metrics: m, probe, health, kube, status } = r;
   const fallbackOn =
@@ -60,6 +104,7 @@ export function assess(
   const queueOn = kube.queueMode;
   const above = (value: number | null, threshold: number) =>
     value !== null && value > threshold;
+  const side = judgeVendorSide(r, t, fallbackOn);
 
   const authBreach = above(m.authPerMinute, t.authErrorsPerMinute);
   const vendor5xxBreach = above(m.vendor5xxPerMinute, t.vendor5xxPerMinute);
@@ -102,7 +147,24 @@ export function assess(
       } s${m.stale}`,
     });
   }
-  if (apiFailures.length === 0 && above(m.errorRatio, t.errorRatio)) {
+  if (side.unansweredBreach && !side.egressBlocked) {
+    const either = side.vendorUnreachable
+      ? '; our probe cannot reach Vast.ai either'
+      : '';
+    apiFailures.push({
+      severity: m.unansweredShare >= OUTAGE_SHARE ? vendorDownSeverity : 'P2',
+      reason: `Vast.ai API: no answer to ${percent(
+        m.unansweredShare,
+      )} of our calls (${Object.keys(m.errorClasses).join(', ')})${
+        m.stale
+      }${either}`,
+    });
+  }
+  if (
+    apiFailures.length === 0 &&
+    !side.egressBlocked &&
+    above(m.errorRatio, t.errorRatio)
+  ) {
     apiFailures.push({ severity: 'P2', reason: describeErrorRatio(m, t) });
   }
   // Metrics are the primary evidence; the health flag decides only when they cannot be read.
@@ -110,7 +172,7 @@ export function assess(
   const disconnected = health.connected === false && !fallbackOn;
   if (disconnected && !m.readable)
     apiFailures.push({ severity: 'P1', reason: health.evidence });
-  if (probe.verdict === 'vendor-down') {
+  if (probe.verdict === 'vendor-down' || side.vendorUnreachable) {
     apiFailures.push({
       severity: vendorDownSeverity,
       reason: probe.evidence + fallbackNote,
@@ -125,26 +187,31 @@ export function assess(
     [m.authPerMinute, m.rateLimitedPerMinute, m.vendor5xxPerMinute].some(
       x => (x ?? 0) > 0,
     );
-  if (!apiErrors && m.recentErrorsButNowQuiet) {
+  if (!apiErrors && !side.egressBlocked && m.recentErrorsButNowQuiet) {
     lesserErrors.push({
       severity: 'P4',
       reason: `Vast.ai API: errors in the last hour, none now${m.stale}`,
     });
-  } else if (!apiErrors && anyErrors) {
+  } else if (!apiErrors && !side.egressBlocked && anyErrors) {
     lesserErrors.push({ severity: 'P3', reason: describeErrorRatio(m, t) });
   }
   const quietCallsEvidence =
     m.gap ??
+    (side.egressBlocked
+      ? `Vast.ai returns no errors: the service's calls get no answer at all (${percent(
+          m.unansweredShare,
+        )} of them)${m.stale}`
+      : undefined) ??
     lesserErrors[0]?.reason ??
     `Vast.ai API: no errors on our calls${m.stale}`;
-  if (!apiErrors && disconnected) {
+  if (!apiErrors && disconnected && !side.egressBlocked) {
     lesserErrors.push({
       severity: 'P3',
       reason: `${health.evidence}, though its metrics show no failing calls`,
     });
   }
 
-  // Our service's own state. Its health wording is explained away by vendor errors or fallback.
+  // Our service's own state. Its health wording is explained away by Vast.ai's trouble or fallback.
   const serviceProblems: Finding[] = [];
   if (kube.known && kube.down) {
     serviceProblems.push({
@@ -154,7 +221,18 @@ export function assess(
   }
   if (kube.known && kube.podsUnhealthy)
     serviceProblems.push({ severity: 'P2', reason: kube.evidence });
-  const healthExplained = apiErrors || fallbackOn || health.fallback === true;
+  if (side.egressBlocked) {
+    serviceProblems.push({
+      severity: m.unansweredShare >= OUTAGE_SHARE ? 'P1' : 'P2',
+      reason: side.egressEvidence!,
+    });
+  }
+  const healthExplained =
+    apiErrors ||
+    fallbackOn ||
+    health.fallback === true ||
+    side.egressBlocked ||
+    probe.verdict === 'slow';
   // Vendor errors explain an unhealthy service, unless fallback should be shielding it.
   if (health.status === 'unhealthy' && (!apiErrors || fallbackOn)) {
     serviceProblems.push({ severity: 'P1', reason: health.evidence });
@@ -167,45 +245,20 @@ export function assess(
     (health.status === 'degraded' && healthExplained) ||
     (kube.known && !kube.down && !kube.podsUnhealthy);
 
-  const vendorHealthy =
-    probe.verdict === 'ok' &&
-    !(status.known && status.incident) &&
-    !vendor5xxBreach &&
-    !latencyBreach;
-  const statusDecides =
-    status.known && (status.incident || !input.vendorStatus.stale);
-  const probeConfirmsVendorSide =
-    probe.verdict === 'vendor-down' ||
-    (probe.verdict === 'slow' && latencyBreach);
+  const statusDecides = status.known && (status.incident || status.age.fresh);
 
   // Monitoring gaps: never read as fine, never as an outage.
-  const gaps: Finding[] = [];
-  const unchecked: string[] = [];
-  const staleLabels: string[] = [];
-  const unreadable: Record<keyof TriageInput, string | undefined> = {
-    vendorStatus: status.known ? undefined : status.evidence,
-    vendorApi: probe.verdict === 'unknown' ? probe.evidence : undefined,
-    health: health.status ? undefined : health.evidence,
-    metrics: m.gap,
-    kubernetes: kube.known ? undefined : kube.evidence,
-  };
-  for (const key of Object.keys(unreadable) as Array<keyof TriageInput>) {
-    const gap = unreadable[key];
-    if (gap) {
-      gaps.push({ severity: 'P4', reason: gap });
-      unchecked.push(SIGNAL_LABELS[key]);
-    } else if (input[key].stale) {
-      gaps.push({
-        severity: 'P4',
-        reason: `${SIGNAL_LABELS[key]}: stale, its upstream is failing now`,
-      });
-      staleLabels.push(SIGNAL_LABELS[key]);
-    }
-  }
+  const { gaps, unchecked, staleLabels } = monitoringGaps(input, r, budgets);
   if (probe.verdict === 'inconclusive') {
     gaps.push({
       severity: 'P4',
       reason: `${probe.evidence}: our probe cannot vouch for Vast.ai`,
+    });
+  }
+  if (side.portalCannotReach) {
+    gaps.push({
+      severity: 'P4',
+      reason: `${probe.evidence}, while the service's calls get answers: the portal's network, not Vast.ai`,
     });
   }
   if (probe.verdict === 'slow' && !latencyBreach)
@@ -218,7 +271,7 @@ export function assess(
   }
 
   // Switches left on after their cause has gone.
-  if (fallbackOn && vendorHealthy) {
+  if (fallbackOn && side.vendorHealthy) {
     lesserErrors.push({
       severity: 'P3',
       reason:
@@ -233,6 +286,7 @@ export function assess(
   }
 
   return {
+    ...side,
     fallbackOn,
     queueOn,
     authBreach,
@@ -244,9 +298,7 @@ export function assess(
     quietCallsEvidence,
     serviceProblems,
     serviceLooksUp,
-    vendorHealthy,
     statusDecides,
-    probeConfirmsVendorSide,
     gaps,
     unchecked,
     staleLabels,

@@ -9,7 +9,6 @@ import type {
   VendorApiValue,
   VendorStatusValue,
 } from '@internal/plugin-vastai-incident-common';
-import { DECISION_TREE } from './decisionTree';
 import { triage } from './triage';
 import {
   asStale,
@@ -19,10 +18,12 @@ import {
   pods,
   probe,
   scrapeDown,
+  statusNotConfigured,
   statusPage,
   unknownSignal,
-} from './testSignals';
-import type { DecisionQuestion, TriageInput, TriageOutcome } from './types';
+} from '../testing/testSignals';
+import { invariantViolations } from '../testing/triageInvariants';
+import type { TriageInput } from './types';
 
 /*
  * Every combination of the signal states that matter, generated, each checked against an
@@ -76,6 +77,13 @@ const METRICS = {
     severity: 'P2',
     no429: true,
   },
+  // Connections fail: the service gets no answer at all.
+  unanswered: {
+    signal: () => metrics(1, { network_error: 600 }),
+    q1: 'yes',
+    severity: 'P1',
+    no429: true,
+  },
   'recent-quiet': {
     signal: () => metrics(0, {}, { recentErrorsButNowQuiet: true }),
     q1: 'no',
@@ -105,14 +113,18 @@ const STATUS = {
       'vendor-status',
       'status page answered HTML',
     ),
+  'not-configured': () => statusNotConfigured(),
 } as const;
 
 const PROBE = {
   ok: () => probe('ok', 200),
-  slow: () => probe('ok', 200, 6200),
+  // 1.8 s where it usually takes 8 ms.
+  slow: () => probe('ok', 200, 1800, 8),
   '503': () => probe('vendor-error', 503),
   unreachable: () => probe('unreachable'),
+  timeout: () => probe('timeout'),
   'operator-key-refused': () => probe('auth-failure', 401),
+  'edge-403': () => probe('edge-blocked', 403),
   unknown: () => unknownSignal<VendorApiValue>('vendor-api'),
 } as const;
 
@@ -206,6 +218,12 @@ function inputOf(c: Combination): TriageInput {
 
 // --- the oracle, from the runbook ----------------------------------------------------------------
 
+/** Vast.ai down: a complete outage, unless our fallback keeps serving (then degraded). */
+function vendorDownSeverity(vendorDown: boolean, fallbackOn: boolean) {
+  if (!vendorDown) return null;
+  return fallbackOn ? 'P2' : 'P1';
+}
+
 const mostSevere = (list: Array<Severity | null>): Severity | null =>
   list.filter((s): s is Severity => s !== null).sort()[0] ?? null;
 
@@ -218,38 +236,68 @@ function expected(c: Combination): {
   const kubeKnown = c.service !== 'all-unknown';
   const fallbackOn = SWITCHES[c.switches].fallback && kubeKnown;
   const queueOn = SWITCHES[c.switches].queue && kubeKnown;
-  const vendorDown = c.probe === '503' || c.probe === 'unreachable';
+  const metricsReadable =
+    c.metrics !== 'scrape-down' && c.metrics !== 'unknown';
+  const metricsFresh = c.stale !== 'metrics';
+  const probeFresh = c.stale !== 'vendorApi';
+  const probeAnswers = c.probe === 'ok' || c.probe === 'slow';
+  const probeUnreachable = c.probe === 'unreachable' || c.probe === 'timeout';
+  const unanswered = c.metrics === 'unanswered' || c.metrics === 'timeout-high';
+  const latencyBreach = c.metrics === 'latency';
+  // The two vantage points: our probe from the portal, the service's own calls.
+  const serviceGetsAnswers =
+    !fallbackOn && metricsReadable && metricsFresh && !unanswered;
+  const vendorUnreachable = probeUnreachable && !serviceGetsAnswers;
+  const portalCannotReach = probeUnreachable && serviceGetsAnswers;
+  const egress =
+    !fallbackOn && c.metrics === 'unanswered' && probeAnswers && probeFresh;
+  const vendorDown = c.probe === '503' || vendorUnreachable;
+  const vendorTrouble = vendorDown || (c.probe === 'slow' && latencyBreach);
   const statusIncident = c.status === 'minor' || c.status === 'major';
-  const q1 = m.q1 === 'yes' || vendorDown;
+  const q1 = (m.q1 === 'yes' && !egress) || vendorDown;
+  const callsNormal = [
+    'clean',
+    '429-trickle',
+    'timeout-trickle',
+    'recent-quiet',
+  ];
+  // Fresh evidence that Vast.ai is healthy: our probe OK now and the service's calls normal.
   const vendorHealthy =
     c.probe === 'ok' &&
+    probeFresh &&
     !statusIncident &&
-    c.metrics !== '5xx' &&
-    c.metrics !== 'latency';
+    metricsFresh &&
+    callsNormal.includes(c.metrics);
 
   let branch: Branch;
   if (q1) {
-    const vendorSide =
-      c.status === 'unknown' ||
-      (c.status === 'none' && c.stale === 'vendorStatus')
-        ? vendorDown || (c.probe === 'slow' && c.metrics === 'latency')
-        : statusIncident;
-    branch = vendorSide ? 'vendor-incident' : 'our-integration';
+    branch =
+      statusIncident || vendorTrouble ? 'vendor-incident' : 'our-integration';
   } else {
-    const serviceUnwell = [
-      'pods-down',
-      'one-pod-crashing',
-      'unhealthy',
-    ].includes(c.service);
+    const serviceUnwell =
+      egress ||
+      ['pods-down', 'one-pod-crashing', 'unhealthy'].includes(c.service);
     branch = serviceUnwell ? 'our-infrastructure' : 'resolved-or-intermittent';
   }
 
+  const metricsSeverity = (): Severity | null => {
+    if (c.metrics === '5xx' && fallbackOn) return 'P2';
+    if (c.metrics === 'unanswered' && !egress)
+      return vendorDownSeverity(true, fallbackOn);
+    return m.severity;
+  };
+  const staleCounts =
+    c.stale !== 'none' &&
+    !(c.stale === 'vendorStatus' && c.status === 'not-configured');
   const severity = mostSevere([
-    c.metrics === '5xx' && fallbackOn ? 'P2' : m.severity,
+    metricsSeverity(),
     c.status === 'unknown' || (statusIncident && !q1) ? 'P4' : null,
     vendorDownSeverity(vendorDown, fallbackOn),
-    c.probe === 'slow' && c.metrics !== 'latency' ? 'P4' : null,
-    c.probe === 'operator-key-refused' || c.probe === 'unknown' ? 'P4' : null,
+    c.probe === 'slow' && !latencyBreach ? 'P4' : null,
+    ['operator-key-refused', 'edge-403', 'unknown'].includes(c.probe)
+      ? 'P4'
+      : null,
+    portalCannotReach ? 'P4' : null,
     ({
       'pods-down': 'P1',
       'one-pod-crashing': 'P2',
@@ -259,7 +307,7 @@ function expected(c: Combination): {
     c.service === 'unhealthy' && (!q1 || fallbackOn) ? 'P1' : null,
     fallbackOn && vendorHealthy ? 'P3' : null,
     queueOn && m.no429 ? 'P4' : null,
-    c.stale !== 'none' ? 'P4' : null,
+    staleCounts ? 'P4' : null,
   ]);
   if (severity === null) branch = 'healthy';
 
@@ -267,98 +315,15 @@ function expected(c: Combination): {
   if (c.metrics === 'auth') actions.push('rotate-api-key');
   if (
     !fallbackOn &&
-    (c.metrics === '5xx' || vendorDown || branch === 'vendor-incident')
+    (c.metrics === '5xx' || vendorTrouble || branch === 'vendor-incident')
   )
     actions.push('enable-fallback');
   if (c.metrics === '429' && !queueOn) actions.push('queue-mode');
   if (c.service === 'pods-down' || c.service === 'one-pod-crashing')
     actions.push('rollout-restart');
   if (fallbackOn && vendorHealthy) actions.push('disable-fallback');
-  if (queueOn && m.no429) actions.push('direct-mode');
+  if (queueOn && vendorHealthy && m.no429) actions.push('direct-mode');
   return { branch, severity, actions: actions.sort() };
-}
-
-// --- invariants, true of every outcome ------------------------------------------------------------
-
-const REVERTS: Array<[ActionId, ActionId]> = [
-  ['enable-fallback', 'disable-fallback'],
-  ['queue-mode', 'direct-mode'],
-];
-
-function invariantViolations(input: TriageInput, o: TriageOutcome): string[] {
-  const bad: string[] = [];
-  const signals = Object.values(input) as Signal[];
-  if ((o.severity === null) !== (o.branch === 'healthy'))
-    bad.push('severity is null iff healthy');
-  if (o.branch === 'healthy' && signals.some(s => s.state === 'unknown'))
-    bad.push('unknown yielded healthy');
-  if (o.branch === 'healthy' && signals.some(s => s.stale))
-    bad.push('stale yielded healthy');
-  if (o.severity && o.reasons.length === 0)
-    bad.push('severity without reasons');
-  const ids = o.actions.map(a => a.id);
-  if (new Set(ids).size !== ids.length) bad.push('duplicate action');
-  for (const [thing, revert] of REVERTS) {
-    if (ids.includes(thing) && ids.includes(revert))
-      bad.push(`both ${thing} and ${revert}`);
-  }
-  if (o.actions.some(a => !a.reason)) bad.push('action without a reason');
-  const kube =
-    input.kubernetes.state === 'unknown' ? undefined : input.kubernetes.value;
-  if (kube?.fallbackEnabled && ids.includes('enable-fallback'))
-    bad.push('enable-fallback while on');
-  if (kube?.rateLimitMode === 'queue' && ids.includes('queue-mode'))
-    bad.push('queue-mode while on');
-  if (kube?.rolloutInProgress && ids.includes('rollout-restart'))
-    bad.push('restart during a rollout');
-
-  // The path walks the tree from the root and ends at the returned branch.
-  if (o.path[0]?.question !== 'vendor-api-errors')
-    bad.push('path does not start at the root');
-  o.path.forEach((step, i) => {
-    const edges = DECISION_TREE[step.question as DecisionQuestion];
-    const isLast = i === o.path.length - 1;
-    if (!edges || !step.evidence) bad.push(`step ${i} malformed`);
-    else if (step.answer !== 'unknown') {
-      const edge = edges[step.answer];
-      const ok =
-        step.leadsTo === edge ||
-        (isLast &&
-          edge === 'resolved-or-intermittent' &&
-          step.leadsTo === 'healthy');
-      if (!ok)
-        bad.push(
-          `step ${i} answer ${step.answer} leads to ${step.leadsTo}, tree says ${edge}`,
-        );
-    } else if (![edges.yes, edges.no, 'healthy'].includes(step.leadsTo!))
-      bad.push(`step ${i} leads off the tree`);
-    if (!isLast && step.leadsTo !== o.path[i + 1].question)
-      bad.push(`step ${i} does not lead to step ${i + 1}`);
-  });
-  if (o.path[o.path.length - 1]?.leadsTo !== o.branch)
-    bad.push('path does not end at the branch');
-  if (input.vendorStatus.state === 'unknown') {
-    const q2 = o.path.find(s => s.question === 'vendor-status-incident');
-    if (
-      q2 &&
-      (q2.answer !== 'unknown' ||
-        !q2.evidence.includes('status page: could not be read'))
-    ) {
-      bad.push('claimed an answer from an unreadable status page');
-    }
-  }
-  const words = [o.verdict, ...o.reasons, ...o.path.map(s => s.evidence)].join(
-    '\n',
-  );
-  if (
-    signals.some(s => s.stale && s.state !== 'unknown') &&
-    !/stale/i.test(words)
-  )
-    bad.push('stale signal not named');
-  const unknowns = signals.filter(s => s.state === 'unknown');
-  if (unknowns.length && !o.verdict.includes('Could not check:'))
-    bad.push('unknown signal not named');
-  return bad;
 }
 
 // --- the tests -------------------------------------------------------------------------------------
@@ -373,7 +338,7 @@ describe('triage over every combination of signal states', () => {
   });
 
   it('generates the whole space', () => {
-    expect(all.length).toBe(11 * 4 * 6 * 7 * 3 * 6);
+    expect(all.length).toBe(12 * 5 * 8 * 7 * 3 * 6);
   });
 
   it('matches the runbook table on branch, severity and actions', () => {
@@ -427,12 +392,6 @@ describe('triage over every combination of signal states', () => {
 // --- property-style: random readings, invariants and monotonicity --------------------------------
 
 /** mulberry32: a tiny seeded PRNG, so a failure reproduces. */
-/** Vast.ai down: a complete outage, unless our fallback keeps serving (then degraded). */
-function vendorDownSeverity(vendorDown: boolean, fallbackOn: boolean) {
-  if (!vendorDown) return null;
-  return fallbackOn ? 'P2' : 'P1';
-}
-
 function prng(initialSeed: number) {
   let seed = initialSeed;
   return () => {

@@ -1,57 +1,46 @@
 import type {
+  EvidenceReading,
   IntegrationHealthValue,
-  KubernetesValue,
   MetricsValue,
-  PodSummary,
   Signal,
   VendorApiValue,
   VendorStatusValue,
 } from '@internal/plugin-vastai-incident-common';
-import type { TriageInput } from './types';
+import {
+  Age,
+  ageOf,
+  couldNotRead,
+  EvidenceClock,
+  num,
+  percent,
+  perMinute,
+  shownReading,
+  staleSuffix,
+} from './evidence';
+import { readKubernetes, KubernetesReading } from './kubernetesReading';
 import type { TriageThresholds } from './thresholds';
+import type { TriageInput } from './types';
 
 /*
- * Signals read into plain facts, each with the words a person reads at 3 a.m.
+ * Signals read into plain facts, each with its age and the words a person reads at 3 a.m.
  * Nothing here decides a branch or a severity; it only says what each upstream told us.
  */
 
-/** A number we can trust: NaN and Infinity are "no data", like null. */
-function num(x: unknown): number | null {
-  return typeof x === 'number' && Number.isFinite(x) ? x : null;
-}
-
-function clock(iso: string): string {
-  const hhmm = /T(\d\d:\d\d)/.exec(iso);
-  return hhmm ? `${hhmm[1]} UTC` : iso;
-}
-
-/** Appended to every phrase built from a last-known-good value. */
-function staleSuffix(signal: Signal): string {
-  return signal.stale ? ` (stale: last read ${clock(signal.observedAt)})` : '';
-}
-
-function couldNotRead(label: string, signal: Signal): string {
-  return `${label}: could not be read${
-    signal.reason ? ` (${signal.reason})` : ''
-  }`;
-}
-
-function percent(ratio: number): string {
-  const p = ratio * 100;
-  return `${p >= 10 ? Math.round(p) : Number(p.toFixed(1))}%`;
-}
-
-function perMinute(rate: number): string {
-  return `${rate >= 10 ? Math.round(rate) : Number(rate.toFixed(1))}/min`;
+/** What every reading has: how old it is, and how the drawn tree shows it. */
+export interface ReadingBase {
+  age: Age;
+  shown: EvidenceReading;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Vendor status page
 
-export interface StatusReading {
+export interface StatusReading extends ReadingBase {
   known: boolean;
   /** Only meaningful when known. */
   incident: boolean;
+  /** Deliberately not configured (`none`): not a monitoring gap. */
+  notConfigured: boolean;
   evidence: string;
 }
 
@@ -64,13 +53,20 @@ const INDICATOR_WORDS: Record<VendorStatusValue['indicator'], string> = {
 
 export function readVendorStatus(
   signal: Signal<VendorStatusValue>,
+  age: Age,
 ): StatusReading {
   const v = signal.value;
   if (signal.state === 'unknown' || (!v && signal.state !== 'ok')) {
+    const evidence = signal.notConfigured
+      ? 'status page: none configured'
+      : couldNotRead('status page', signal);
     return {
       known: false,
       incident: false,
-      evidence: couldNotRead('status page', signal),
+      notConfigured: signal.notConfigured === true,
+      evidence,
+      age,
+      shown: shownReading(signal, age, evidence),
     };
   }
   const indicator = v?.indicator ?? 'none';
@@ -81,77 +77,124 @@ export function readVendorStatus(
       ? 'open incident'
       : INDICATOR_WORDS[indicator];
   const named = incidents.length ? ` ("${incidents[0].name}")` : '';
+  const evidence = `status page: ${words}${named}${staleSuffix(signal, age)}`;
   return {
     known: true,
     incident,
-    evidence: `status page: ${words}${named}${staleSuffix(signal)}`,
+    notConfigured: false,
+    evidence,
+    age,
+    shown: shownReading(signal, age, `${words}${named}`),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Our own probe of the Vast.ai API (operator key, not the service's)
+// Our own probe of the Vast.ai API (operator key, not the service's), from the portal's network
 
-export interface ProbeReading {
+export interface ProbeReading extends ReadingBase {
   /**
-   * ok: answers promptly. slow: answers, slowly. vendor-down: 5xx or unreachable.
-   * inconclusive: our operator key was refused or throttled, which says nothing about the service.
+   * ok: answers promptly. slow: answers, slowly for it. vendor-down: 5xx.
+   * unreachable: no connection or no answer within the deadline.
+   * inconclusive: our operator key was refused or throttled, or Vast.ai's edge refused the
+   * portal's network, which says nothing about the service.
    */
-  verdict: 'ok' | 'slow' | 'vendor-down' | 'inconclusive' | 'unknown';
+  verdict:
+    | 'ok'
+    | 'slow'
+    | 'vendor-down'
+    | 'unreachable'
+    | 'inconclusive'
+    | 'unknown';
   evidence: string;
+}
+
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+/** Slow for our probe: above the absolute line, or well above its own usual latency. */
+export function probeIsSlow(
+  latencyMs: number,
+  baselineMs: number | undefined,
+  t: TriageThresholds,
+): boolean {
+  if (latencyMs > t.probeSlowSeconds * 1000) return true;
+  if (baselineMs === undefined) return false;
+  return (
+    latencyMs > baselineMs * t.probeSlowFactor && latencyMs > baselineMs + 500
+  );
 }
 
 export function readVendorApi(
   signal: Signal<VendorApiValue>,
-  slowAfterSeconds: number,
+  age: Age,
+  t: TriageThresholds,
 ): ProbeReading {
   const v = signal.value;
-  if (signal.state === 'unknown' || !v) {
+  const make = (
+    verdict: ProbeReading['verdict'],
+    words: string,
+    extra: Partial<EvidenceReading> = {},
+  ): ProbeReading => ({
+    verdict,
+    evidence: `our probe: ${words}${staleSuffix(signal, age)}`,
+    age,
+    shown: shownReading(signal, age, words, {
+      latencyMs: signal.latencyMs,
+      ...(v?.baselineLatencyMs !== undefined
+        ? { baselineLatencyMs: v.baselineLatencyMs }
+        : {}),
+      ...extra,
+    }),
+  });
+  if (!v || (signal.state === 'unknown' && v.outcome !== 'unreachable')) {
+    const evidence = couldNotRead('our Vast.ai probe', signal);
     return {
       verdict: 'unknown',
-      evidence: couldNotRead('our Vast.ai probe', signal),
+      evidence,
+      age,
+      shown: shownReading(signal, age, evidence),
     };
   }
-  const stale = staleSuffix(signal);
   const status = v.httpStatus ? ` ${v.httpStatus}` : '';
-  const clientError = v.httpStatus !== undefined && v.httpStatus < 500;
+  const detail = v.message ? ` (${v.message})` : '';
   switch (v.outcome) {
     case 'vendor-error':
       // A 404 or 400 to our probe is odd but is not Vast.ai being down.
-      if (clientError) {
-        return {
-          verdict: 'inconclusive',
-          evidence: `our probe: Vast.ai answers${status}${stale}`,
-        };
-      }
-      return {
-        verdict: 'vendor-down',
-        evidence: `our probe: Vast.ai answers${status || ' 5xx'}${stale}`,
-      };
+      if (v.httpStatus !== undefined && v.httpStatus < 500)
+        return make('inconclusive', `Vast.ai answers${status}`);
+      return make('vendor-down', `Vast.ai answers${status || ' 5xx'}`);
     case 'unreachable':
-      return {
-        verdict: 'vendor-down',
-        evidence: `our probe: Vast.ai unreachable${stale}`,
-      };
+      return make('unreachable', `Vast.ai unreachable${detail}`, {
+        unreachable: true,
+      });
+    case 'timeout':
+      return make(
+        'unreachable',
+        `Vast.ai did not answer within ${seconds(signal.latencyMs)}`,
+        { unreachable: true },
+      );
+    case 'edge-blocked':
+      return make(
+        'inconclusive',
+        `Vast.ai's edge refuses the portal's network${status}, not a key problem`,
+      );
     case 'auth-failure':
-      return {
-        verdict: 'inconclusive',
-        evidence: `our probe: Vast.ai refused the operator key${status}${stale}`,
-      };
+      return make('inconclusive', `Vast.ai refused the operator key${status}`);
     case 'rate-limited':
-      return {
-        verdict: 'inconclusive',
-        evidence: `our probe: rate limited${status}${stale}`,
-      };
+      return make('inconclusive', `rate limited${status}`);
     default: {
-      const seconds = signal.latencyMs / 1000;
-      return signal.state === 'ok' && seconds <= slowAfterSeconds
-        ? { verdict: 'ok', evidence: `our probe: Vast.ai answers OK${stale}` }
-        : {
-            verdict: 'slow',
-            evidence: `our probe: Vast.ai answers slowly (${seconds.toFixed(
-              1,
-            )} s)${stale}`,
-          };
+      const usual =
+        v.baselineLatencyMs !== undefined
+          ? `, usually ${seconds(v.baselineLatencyMs)}`
+          : '';
+      return signal.state === 'ok' &&
+        !probeIsSlow(signal.latencyMs, v.baselineLatencyMs, t)
+        ? make('ok', `Vast.ai answers OK in ${seconds(signal.latencyMs)}`)
+        : make(
+            'slow',
+            `Vast.ai answers slowly (${seconds(signal.latencyMs)}${usual})`,
+          );
     }
   }
 }
@@ -159,7 +202,7 @@ export function readVendorApi(
 // ---------------------------------------------------------------------------------------------
 // The service's health endpoint
 
-export interface HealthReading {
+export interface HealthReading extends ReadingBase {
   status?: IntegrationHealthValue['status'];
   connected?: boolean;
   fallback?: boolean;
@@ -174,30 +217,40 @@ const STATE_AS_HEALTH = {
 
 export function readHealth(
   signal: Signal<IntegrationHealthValue>,
+  age: Age,
 ): HealthReading {
-  if (signal.state === 'unknown')
-    return { evidence: couldNotRead('service health', signal) };
+  if (signal.state === 'unknown') {
+    const evidence = couldNotRead('service health', signal);
+    return { evidence, age, shown: shownReading(signal, age, evidence) };
+  }
   const v = signal.value;
   const status = v?.status ?? STATE_AS_HEALTH[signal.state];
   const notes = [
     signal.reason && status !== 'healthy' ? signal.reason : '',
     v?.fallback ? 'serving from fallback' : '',
     v?.vastaiConnected === false ? 'disconnected from Vast.ai' : '',
+    v?.latencyMs !== undefined && status !== 'healthy'
+      ? `Vast.ai latency ${seconds(v.latencyMs)}`
+      : '',
   ].filter(Boolean);
+  const words = [status, ...notes].join(', ');
   return {
     status,
     connected: v?.vastaiConnected,
     fallback: v?.fallback,
-    evidence: `service health: ${[status, ...notes].join(', ')}${staleSuffix(
-      signal,
-    )}`,
+    evidence: `service health: ${words}${staleSuffix(signal, age)}`,
+    age,
+    shown: shownReading(signal, age, words),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Prometheus readings of the service's own calls to Vast.ai: the primary evidence
 
-export interface MetricsReading {
+/** Error classes of calls that got no answer from Vast.ai at all. */
+const NO_ANSWER_CLASSES = ['network_error', 'timeout'];
+
+export interface MetricsReading extends ReadingBase {
   /** Error rates can be trusted: the signal is known and the scrape target is up. */
   readable: boolean;
   errorRatio: number | null;
@@ -207,13 +260,20 @@ export interface MetricsReading {
   p99Seconds: number | null;
   /** Error classes with a non-zero rate, e.g. { timeout: 1.2 }. */
   errorClasses: Record<string, number>;
+  /** Estimated share of our calls that got no answer (network errors, timeouts). */
+  unansweredShare: number;
+  /** Estimated share of our calls that could not even connect (network errors). */
+  connectFailureShare: number;
   recentErrorsButNowQuiet: boolean;
   /** Why the rates cannot be trusted, when they cannot. */
   gap?: string;
   stale: string;
 }
 
-export function readMetrics(signal: Signal<MetricsValue>): MetricsReading {
+export function readMetrics(
+  signal: Signal<MetricsValue>,
+  age: Age,
+): MetricsReading {
   const v: Partial<MetricsValue> =
     signal.state === 'unknown' ? {} : signal.value ?? {};
   const classes = v.errorsPerMinuteByClass ?? null;
@@ -221,13 +281,12 @@ export function readMetrics(signal: Signal<MetricsValue>): MetricsReading {
     Object.entries(classes ?? {}).filter(([, r]) => (num(r) ?? 0) > 0),
   ) as Record<string, number>;
   const up = v.scrapeUp ?? null;
+  const stale = staleSuffix(signal, age);
   let gap: string | undefined;
   if (signal.state === 'unknown' || !signal.value)
     gap = couldNotRead('metrics', signal);
-  else if (up === false)
-    gap = `metrics: scrape target down (up = 0)${staleSuffix(signal)}`;
-  else if (up === null)
-    gap = `metrics: no scrape data for the service${staleSuffix(signal)}`;
+  else if (up === false) gap = `metrics: scrape target down (up = 0)${stale}`;
+  else if (up === null) gap = `metrics: no scrape data for the service${stale}`;
   const readable = !gap;
   // With the target up, a missing error series means nothing was counted: zero, not unknown.
   const rate = (field: number | null | undefined, cls: string) =>
@@ -240,17 +299,45 @@ export function readMetrics(signal: Signal<MetricsValue>): MetricsReading {
     [authPerMinute, rateLimitedPerMinute, vendor5xxPerMinute].some(
       r => (r ?? 0) > 0,
     );
+  const errorRatio = num(v.errorRatio) ?? (readable && !anyErrors ? 0 : null);
+  const total = Object.values(errorClasses).reduce((a, b) => a + b, 0);
+  const unanswered = NO_ANSWER_CLASSES.reduce(
+    (sum, c) => sum + (errorClasses[c] ?? 0),
+    0,
+  );
+  const shareOf = (rate: number) =>
+    errorRatio !== null && total > 0
+      ? Math.min(1, (errorRatio * rate) / total)
+      : 0;
+  const unansweredShare = shareOf(unanswered);
+  const connectFailureShare = shareOf(errorClasses.network_error ?? 0);
+  const p99Seconds = num(v.p99LatencySeconds);
+  const words =
+    gap ??
+    [
+      errorRatio !== null
+        ? `errors on ${percent(errorRatio)} of our calls`
+        : '',
+      Object.keys(errorClasses).join(', '),
+      p99Seconds !== null ? `p99 ${p99Seconds.toFixed(1)} s` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
   return {
     readable,
-    errorRatio: num(v.errorRatio) ?? (readable && !anyErrors ? 0 : null),
+    errorRatio,
     authPerMinute,
     rateLimitedPerMinute,
     vendor5xxPerMinute,
-    p99Seconds: num(v.p99LatencySeconds),
+    p99Seconds,
     errorClasses,
+    unansweredShare,
+    connectFailureShare,
     recentErrorsButNowQuiet: v.recentErrorsButNowQuiet === true,
     gap,
-    stale: staleSuffix(signal),
+    stale,
+    age,
+    shown: shownReading(signal, age, words),
   };
 }
 
@@ -288,86 +375,6 @@ export function describeErrorRatio(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The deployment in Kubernetes
-
-export interface KubernetesReading {
-  known: boolean;
-  desired: number;
-  ready: number;
-  /** No pod is ready: the service is down. */
-  down: boolean;
-  /** Some pods crash or are not ready, outside a rollout. */
-  podsUnhealthy: boolean;
-  rolloutInProgress: boolean;
-  fallbackEnabled?: boolean;
-  queueMode: boolean;
-  evidence: string;
-}
-
-const CRASH_REASONS = new Set([
-  'CrashLoopBackOff',
-  'ImagePullBackOff',
-  'ErrImagePull',
-  'CreateContainerConfigError',
-  'CreateContainerError',
-  'RunContainerError',
-]);
-
-function isCrashing(pod: PodSummary): boolean {
-  return pod.phase === 'Failed' || CRASH_REASONS.has(pod.waitingReason ?? '');
-}
-
-export function readKubernetes(
-  signal: Signal<KubernetesValue>,
-): KubernetesReading {
-  const v = signal.value;
-  if (signal.state === 'unknown' || !v) {
-    return {
-      known: false,
-      desired: 0,
-      ready: 0,
-      down: false,
-      podsUnhealthy: false,
-      rolloutInProgress: false,
-      queueMode: false,
-      evidence: couldNotRead('pods', signal),
-    };
-  }
-  const crashing = v.pods.filter(isCrashing);
-  const rolloutInProgress = v.rolloutInProgress === true;
-  const down = v.readyReplicas === 0;
-  const podsUnhealthy =
-    !down &&
-    (crashing.length > 0 ||
-      (v.readyReplicas < v.desiredReplicas && !rolloutInProgress));
-  const details: string[] = [];
-  if (crashing.length) {
-    const reason = crashing[0].waitingReason ?? crashing[0].phase;
-    const last = crashing.find(
-      p => p.lastTerminationReason,
-    )?.lastTerminationReason;
-    details.push(
-      `${crashing.length} in ${reason}${last ? ` (last: ${last})` : ''}`,
-    );
-  }
-  if (rolloutInProgress) details.push('rollout in progress');
-  if (v.desiredReplicas === 0) details.push('scaled to 0');
-  return {
-    known: true,
-    desired: v.desiredReplicas,
-    ready: v.readyReplicas,
-    down,
-    podsUnhealthy,
-    rolloutInProgress,
-    fallbackEnabled: v.fallbackEnabled,
-    queueMode: v.rateLimitMode === 'queue',
-    evidence: `pods: ${v.readyReplicas}/${v.desiredReplicas} ready${
-      details.length ? `, ${details.join(', ')}` : ''
-    }${staleSuffix(signal)}`,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 
 export interface Readings {
   status: StatusReading;
@@ -377,14 +384,19 @@ export interface Readings {
   kube: KubernetesReading;
 }
 
-export function readSignals(input: TriageInput, t: TriageThresholds): Readings {
+export function readSignals(
+  input: TriageInput,
+  t: TriageThresholds,
+  clock: EvidenceClock,
+): Readings {
+  const age = (source: keyof TriageInput) =>
+    ageOf(input[source], source, clock);
   return {
-    status: readVendorStatus(input.vendorStatus),
-    // The probe is slow when it alone takes longer than our calls' p99 may.
-    probe: readVendorApi(input.vendorApi, t.p99LatencySeconds),
-    health: readHealth(input.health),
-    metrics: readMetrics(input.metrics),
-    kube: readKubernetes(input.kubernetes),
+    status: readVendorStatus(input.vendorStatus, age('vendorStatus')),
+    probe: readVendorApi(input.vendorApi, age('vendorApi'), t),
+    health: readHealth(input.health, age('health')),
+    metrics: readMetrics(input.metrics, age('metrics')),
+    kube: readKubernetes(input.kubernetes, age('kubernetes')),
   };
 }
 

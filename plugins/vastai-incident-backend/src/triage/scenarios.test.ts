@@ -2,6 +2,7 @@ import type {
   ActionId,
   Branch,
   Severity,
+  TriageSide,
 } from '@internal/plugin-vastai-incident-common';
 import { triage } from './triage';
 import {
@@ -13,53 +14,84 @@ import {
   scrapeDown,
   statusPage,
   unknownSignal,
-} from './testSignals';
+} from '../testing/testSignals';
 import type { TriageInput } from './types';
 
 const EXPECTED: Record<
   string,
-  { branch: Branch; severity: Severity | null; actions: ActionId[] }
+  {
+    branch: Branch;
+    severity: Severity | null;
+    side: TriageSide;
+    actions: ActionId[];
+  }
 > = {
-  healthy: { branch: 'healthy', severity: null, actions: [] },
+  healthy: { branch: 'healthy', severity: null, side: 'none', actions: [] },
   'vendor-outage': {
     branch: 'vendor-incident',
     severity: 'P1',
+    side: 'vastai',
     actions: ['enable-fallback'],
   },
   'auth-failure': {
     branch: 'our-integration',
     severity: 'P1',
+    side: 'ours',
     actions: ['rotate-api-key'],
   },
   'rate-limited': {
     branch: 'our-integration',
     severity: 'P2',
+    side: 'ours',
     actions: ['queue-mode'],
   },
   'degraded-latency': {
     branch: 'vendor-incident',
     severity: 'P2',
+    side: 'vastai',
     actions: ['enable-fallback'],
   },
   'pods-crashing': {
     branch: 'our-infrastructure',
     severity: 'P1',
+    side: 'ours',
     actions: ['rollout-restart'],
   },
   'minor-errors': {
     branch: 'resolved-or-intermittent',
     severity: 'P3',
+    side: 'none',
     actions: [],
   },
   'monitoring-gap': {
     branch: 'resolved-or-intermittent',
     severity: 'P4',
+    side: 'none',
     actions: [],
   },
   recovered: {
     branch: 'resolved-or-intermittent',
     severity: 'P4',
+    side: 'none',
     actions: [],
+  },
+  'vendor-unreachable': {
+    branch: 'vendor-incident',
+    severity: 'P1',
+    side: 'vastai',
+    actions: ['enable-fallback'],
+  },
+  'egress-blocked': {
+    branch: 'our-infrastructure',
+    severity: 'P1',
+    side: 'ours',
+    actions: [],
+  },
+  'vendor-slow-silent': {
+    branch: 'vendor-incident',
+    severity: 'P2',
+    side: 'vastai',
+    actions: ['enable-fallback'],
   },
 };
 
@@ -75,6 +107,7 @@ describe('triage of the sandbox scenarios', () => {
     expect({
       branch: outcome.branch,
       severity: outcome.severity,
+      side: outcome.side,
       actions: outcome.actions.map(a => a.id),
     }).toEqual(expected);
     expect(outcome.path[outcome.path.length - 1].leadsTo).toBe(expected.branch);
@@ -314,7 +347,7 @@ describe('unknown is never read as fine nor as an outage', () => {
       leadsTo: 'vendor-incident',
     });
     expect(outcome.path[1].evidence).toContain(
-      'status page: all systems operational (stale: last read 22:40 UTC)',
+      'status page: all systems operational (stale: last read 22:40 UTC, 0 s ago)',
     );
   });
 
@@ -358,9 +391,9 @@ describe('unknown is never read as fine nor as an outage', () => {
       severity: 'P1',
     });
     expect(outcome.path[0].evidence).toMatch(
-      /5xx on 100% of our calls \(600\/min\) \(stale: last read 22:40 UTC\)/,
+      /5xx on 100% of our calls \(600\/min\) \(stale: last read 22:40 UTC, 0 s ago\)/,
     );
-    expect(outcome.verdict).toContain('Stale: metrics.');
+    expect(outcome.verdict).toContain('Stale: metrics (0 s old).');
     const calm = triage({
       ...SCENARIO_SIGNALS.healthy,
       kubernetes: asStale(pods('ready')),

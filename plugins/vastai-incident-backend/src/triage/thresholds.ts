@@ -1,3 +1,5 @@
+import type { FreshnessBudgets } from './types';
+
 /**
  * Where the runbook draws its lines. Each is "above this value", per integration
  * (the caller reads overrides from config and passes them to `triage`).
@@ -13,6 +15,10 @@ export interface TriageThresholds {
   p99LatencySeconds: number;
   /** Share of our calls failing above which "the Vast.ai API is returning errors". */
   errorRatio: number;
+  /** Our probe is slow above this many seconds, whatever its usual latency. */
+  probeSlowSeconds: number;
+  /** Our probe is slow above this multiple of its usual latency (and 500 ms more than it). */
+  probeSlowFactor: number;
 }
 
 export const DEFAULT_TRIAGE_THRESHOLDS: TriageThresholds = Object.freeze({
@@ -21,4 +27,18 @@ export const DEFAULT_TRIAGE_THRESHOLDS: TriageThresholds = Object.freeze({
   rateLimitedPerMinute: 5,
   p99LatencySeconds: 5,
   errorRatio: 0.05,
+  probeSlowSeconds: 1,
+  probeSlowFactor: 5,
+});
+
+/**
+ * A few probe intervals of the default configuration (cache TTL 15 s, vendor probe every 30 s):
+ * a reading older than this never counts as evidence that Vast.ai is healthy.
+ */
+export const DEFAULT_FRESHNESS_SECONDS: FreshnessBudgets = Object.freeze({
+  vendorStatus: 90,
+  vendorApi: 90,
+  health: 45,
+  metrics: 45,
+  kubernetes: 45,
 });

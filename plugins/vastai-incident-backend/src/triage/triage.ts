@@ -1,40 +1,80 @@
-import type { Branch, Severity } from '@internal/plugin-vastai-incident-common';
+import type {
+  Branch,
+  Severity,
+  TriageSide,
+} from '@internal/plugin-vastai-incident-common';
 import { recommendActions } from './actions';
 import { assess, Assessment, Finding } from './assess';
-import { walkDecisionTree } from './decisionTree';
+import { newestObservation } from './evidence';
 import { readSignals } from './readings';
-import { DEFAULT_TRIAGE_THRESHOLDS, TriageThresholds } from './thresholds';
-import type { TriageInput, TriageOutcome } from './types';
+import {
+  DEFAULT_FRESHNESS_SECONDS,
+  DEFAULT_TRIAGE_THRESHOLDS,
+  TriageThresholds,
+} from './thresholds';
+import type { TriageInput, TriageOptions, TriageOutcome } from './types';
+import { walkDecisionTree } from './walkTree';
 
-const BRANCH_VERDICT: Record<Branch, string> = {
-  'vendor-incident':
-    'Vast.ai incident: our fallback is on, wait for Vast.ai to recover',
-  'our-integration':
-    'Our integration is failing while Vast.ai shows no incident: check credentials and config',
-  'our-infrastructure':
-    'Our service is unhealthy while Vast.ai is fine: check pods, memory, network',
-  'resolved-or-intermittent':
-    'No ongoing failure from Vast.ai: likely resolved or intermittent, monitor',
-  healthy: 'All checks pass: Vast.ai and our integration are healthy',
-};
+/** Whose side the trouble is on, from the branch and what placed it there. */
+function sideOf(branch: Branch, a: Assessment): TriageSide {
+  switch (branch) {
+    case 'vendor-incident':
+      return 'vastai';
+    case 'our-infrastructure':
+      return 'ours';
+    case 'our-integration':
+      // Ours when our probe answers OK now, or a fresh status page clears Vast.ai of calls
+      // that got answers; calls with no answer and only the page to go by could be either.
+      return a.probeOkNow || (a.statusDecides && !a.unansweredBreach)
+        ? 'ours'
+        : 'unclear';
+    default:
+      return 'none';
+  }
+}
+
+function lead(branch: Branch, side: TriageSide, a: Assessment): string {
+  const fallback = a.fallbackOn
+    ? 'our fallback is on, wait for Vast.ai to recover'
+    : 'enable our fallback and wait for Vast.ai to recover';
+  switch (branch) {
+    case 'vendor-incident':
+      if (a.vendorTrouble === 'unreachable')
+        return `Vast.ai is unreachable, from the portal's network and for the service alike: on Vast.ai's side, ${fallback}`;
+      if (a.vendorTrouble === 'slow')
+        return `Vast.ai is slow for our probe and the service alike: on Vast.ai's side; fallback is an option while it recovers`;
+      return `Vast.ai incident, on Vast.ai's side: ${fallback}`;
+    case 'our-integration': {
+      const page = a.statusDecides
+        ? 'Vast.ai shows no incident'
+        : "Vast.ai's status page could not be read now";
+      if (side === 'unclear')
+        return `Our integration is failing; ${page}, and our probe cannot tell whether Vast.ai answers (side unclear): check credentials and config`;
+      return a.statusDecides
+        ? `Our integration is failing while ${page}, on our side: check credentials and config`
+        : `Our integration is failing; ${page} and our probe does not show a Vast.ai problem, so on our side: check credentials and config`;
+    }
+    case 'our-infrastructure':
+      if (a.egressBlocked)
+        return "The service cannot reach Vast.ai while our probe from the portal's network can, on our side (network or egress): check egress rules, proxy, DNS and network policy";
+      return a.vendorHealthy
+        ? 'Our service is unhealthy while Vast.ai is fine, on our side: check pods, memory, network'
+        : 'Our service is unhealthy, on our side: check pods, memory, network';
+    case 'resolved-or-intermittent':
+      return a.unchecked.length
+        ? 'No failure seen, but not everything could be checked: monitor'
+        : 'No ongoing failure from Vast.ai: likely resolved or intermittent, monitor';
+    default:
+      return 'All checks pass: Vast.ai and our integration are healthy';
+  }
+}
 
 function verdict(
   branch: Branch,
+  side: TriageSide,
   top: Finding | undefined,
   a: Assessment,
 ): string {
-  let lead = BRANCH_VERDICT[branch];
-  if (branch === 'resolved-or-intermittent' && a.unchecked.length) {
-    lead = 'No failure seen, but not everything could be checked: monitor';
-  }
-  if (branch === 'vendor-incident' && !a.fallbackOn) {
-    lead =
-      'Vast.ai incident: enable our fallback and wait for Vast.ai to recover';
-  }
-  if (branch === 'our-integration' && !a.statusDecides) {
-    lead =
-      "Our integration is failing; Vast.ai's status page could not be read now and our probe does not show a Vast.ai problem: check credentials and config";
-  }
   const because = top ? ` (${top.reason})` : '';
   const unchecked = a.unchecked.length
     ? ` Could not check: ${a.unchecked.join(', ')}.`
@@ -42,20 +82,24 @@ function verdict(
   const stale = a.staleLabels.length
     ? ` Stale: ${a.staleLabels.join(', ')}.`
     : '';
-  return `${lead}${because}.${unchecked}${stale}`;
+  return `${lead(branch, side, a)}${because}.${unchecked}${stale}`;
 }
 
 /**
  * Pure: from the five signals to the runbook's branch, severity (P1-P4, null only when healthy),
- * the decisions taken with their evidence, and the recommended actions.
+ * whose side the trouble is on, the decisions taken with their evidence and its age, and the
+ * recommended actions.
  */
 export function triage(
   input: TriageInput,
   thresholds: Partial<TriageThresholds> = {},
+  options: TriageOptions = {},
 ): TriageOutcome {
   const t = { ...DEFAULT_TRIAGE_THRESHOLDS, ...thresholds };
-  const readings = readSignals(input, t);
-  const a = assess(input, readings, t);
+  const budgets = { ...DEFAULT_FRESHNESS_SECONDS, ...options.freshnessSeconds };
+  const now = options.now ?? newestObservation(input);
+  const readings = readSignals(input, t, { now, budgets });
+  const a = assess(input, readings, t, budgets);
   const { path, leaf } = walkDecisionTree(readings, a);
 
   const findings = [
@@ -73,12 +117,14 @@ export function triage(
   const branch: Branch =
     leaf === 'resolved-or-intermittent' && !severity ? 'healthy' : leaf;
   path[path.length - 1].leadsTo = branch;
+  const side = sideOf(branch, a);
 
   return {
     severity,
     branch,
+    side,
     path,
-    verdict: verdict(branch, findings[0], a),
+    verdict: verdict(branch, side, findings[0], a),
     reasons,
     actions: recommendActions(readings, a, branch),
   };

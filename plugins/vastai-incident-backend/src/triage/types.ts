@@ -17,14 +17,19 @@ export interface TriageInput {
   kubernetes: Signal<KubernetesValue>;
 }
 
+/** How old, in seconds, each source's reading may be and still count as current evidence. */
+export type FreshnessBudgets = Record<keyof TriageInput, number>;
+
+export interface TriageOptions {
+  /** When the triage runs, epoch ms. Default: the newest observation among the signals. */
+  now?: number;
+  /** Per-source freshness budgets; missing sources keep the defaults. */
+  freshnessSeconds?: Partial<FreshnessBudgets>;
+}
+
 /** The part of a TriageReport that triage decides; the caller adds entity, signals and time. */
 export type TriageOutcome = Pick<
   TriageReport,
   'severity' | 'branch' | 'path' | 'verdict' | 'reasons' | 'actions'
->;
-
-/** The runbook's questions, in the order the tree asks them. */
-export type DecisionQuestion =
-  | 'vendor-api-errors'
-  | 'vendor-status-incident'
-  | 'service-healthy';
+> &
+  Required<Pick<TriageReport, 'side'>>;

@@ -13,7 +13,7 @@ export type UpstreamFailureKind =
 
 /**
  * A failed upstream call. The message is written by us and scrubbed, so it may reach a client
- * or a log (S8); the original error is kept out of it on purpose.
+ * or a log; the original error is kept out of it on purpose.
  */
 export class UpstreamError extends Error {
   readonly kind: UpstreamFailureKind;
@@ -39,5 +39,17 @@ export function describeUpstreamError(error: unknown): string {
     return `network error (${code})`;
   }
   const message = error instanceof Error ? error.message : String(error);
-  return redactText(message).slice(0, 200);
+  return upstreamExcerpt(message, 200);
+}
+
+/**
+ * An upstream's own words (an error body's message) fit to quote in an error: redacted before
+ * it is cut (a cut key would no longer be recognised), folded to one line, at most `max` long.
+ */
+export function upstreamExcerpt(
+  text: string,
+  max: number,
+  redact: (text: string) => string = redactText,
+): string {
+  return redact(text).replace(/\s+/g, ' ').trim().slice(0, max);
 }

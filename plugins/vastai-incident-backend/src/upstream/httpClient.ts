@@ -17,6 +17,8 @@ export interface HttpRequest {
   agent?: http.Agent;
   /** A DNS lookup that refuses forbidden addresses (SSRF guard). */
   lookup?: LookupFunction;
+  /** Refuses a connected peer (SSRF guard for literal addresses, which skip `lookup`). */
+  peerAllowed?: (remoteAddress: string | undefined) => boolean;
   signal?: AbortSignal;
 }
 
@@ -179,6 +181,22 @@ export const nodeHttpClient: HttpClient = request =>
     request.signal?.addEventListener('abort', onAbort);
 
     req.on('error', error => finish(toUpstreamError(error)));
+    const peerAllowed = request.peerAllowed;
+    if (peerAllowed) {
+      req.on('socket', socket => {
+        const check = () => {
+          if (peerAllowed(socket.remoteAddress)) return;
+          const error = new UpstreamError(
+            'blocked',
+            'refused: the upstream address is link-local or metadata',
+          );
+          finish(error);
+          req.destroy(error);
+        };
+        if (socket.connecting) socket.once('connect', check);
+        else check();
+      });
+    }
     if (request.body !== undefined) {
       req.write(request.body);
     }

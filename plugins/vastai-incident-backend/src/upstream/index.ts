@@ -1,6 +1,10 @@
 export { nodeHttpClient } from './httpClient';
 export type { HttpClient, HttpRequest, HttpResponse } from './httpClient';
-export { UpstreamError, describeUpstreamError } from './errors';
+export {
+  UpstreamError,
+  describeUpstreamError,
+  upstreamExcerpt,
+} from './errors';
 export type { UpstreamFailureKind } from './errors';
 export { retryRead, isTransientFailure } from './retry';
 export type { RetryOptions } from './retry';

@@ -12,37 +12,59 @@ const METADATA_HOST_NAMES = new Set([
   'instance-data.ec2.internal',
 ]);
 
-/** Link-local and cloud metadata addresses (IPv4 and IPv6), the SSRF targets of S9. */
+/**
+ * Link-local and cloud metadata ranges. Node's BlockList also matches an IPv4 rule against the
+ * IPv4-mapped IPv6 forms of the address (`::ffff:169.254.169.254` and `::ffff:a9fe:a9fe`).
+ */
+const FORBIDDEN = new net.BlockList();
+FORBIDDEN.addSubnet('169.254.0.0', 16, 'ipv4'); // link-local, AWS/GCP/Azure metadata
+FORBIDDEN.addAddress('100.100.100.200', 'ipv4'); // Alibaba metadata
+FORBIDDEN.addSubnet('0.0.0.0', 8, 'ipv4'); // "this network": reaches local services on some stacks
+FORBIDDEN.addSubnet('fe80::', 10, 'ipv6'); // IPv6 link-local
+FORBIDDEN.addAddress('fd00:ec2::254', 'ipv6'); // AWS metadata over IPv6
+
+/** True for a link-local or cloud metadata address, in any IPv4 or IPv6 (mapped) notation. */
 export function isForbiddenAddress(address: string): boolean {
   let ip = address.toLowerCase();
   if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
-  if (mapped) ip = mapped[1];
-  if (net.isIPv4(ip)) {
-    const [a, b] = ip.split('.').map(Number);
-    if (a === 169 && b === 254) return true; // link-local, AWS/GCP/Azure metadata
-    if (ip === '100.100.100.200') return true; // Alibaba metadata
-    if (a === 0) return true; // "this network", reaches local services on some stacks
-    return false;
-  }
-  if (net.isIPv6(ip)) {
-    if (/^fe[89ab]/.test(ip)) return true; // fe80::/10 link-local
-    if (ip === 'fd00:ec2::254') return true; // AWS metadata over IPv6
-    return false;
-  }
+  const family = net.isIP(ip);
+  if (family === 4) return FORBIDDEN.check(ip, 'ipv4');
+  if (family === 6) return FORBIDDEN.check(ip, 'ipv6');
   return false;
+}
+
+/** How names are resolved; `dns.lookup` unless a test resolves them itself. */
+export type Resolver = (
+  hostname: string,
+  callback: (error: Error | null, addresses: dns.LookupAddress[]) => void,
+) => void;
+
+const systemResolver: Resolver = (hostname, callback) =>
+  dns.lookup(hostname, { all: true }, (error, addresses) =>
+    callback(error, addresses ?? []),
+  );
+
+function blockedError(message: string): NodeJS.ErrnoException {
+  const blocked: NodeJS.ErrnoException = new Error(message);
+  blocked.code = 'ESSRFBLOCKED';
+  return blocked;
 }
 
 /**
  * An SSRF guard for configured health URLs: refuses link-local and metadata targets unless the
- * integrator allow-listed the host. Checked at connect time through `lookup`, so a name that
- * re-resolves to a forbidden address later (DNS rebinding) is refused too.
+ * integrator allow-listed the host. The URL parser first turns decimal, octal and hex IPv4 forms
+ * into dotted quads; names are checked at connect time through `lookup` (every address a name
+ * resolves to, so a name that re-resolves to a forbidden address later is refused too), and the
+ * socket's peer address is checked once connected, which covers literal addresses that never go
+ * through a lookup.
  */
 export class SsrfGuard {
   private readonly allowedHosts: Set<string>;
+  private readonly resolve: Resolver;
 
-  constructor(allowedHosts: string[] = []) {
+  constructor(allowedHosts: string[] = [], resolve: Resolver = systemResolver) {
     this.allowedHosts = new Set(allowedHosts.map(h => h.toLowerCase()));
+    this.resolve = resolve;
   }
 
   private allowed(host: string): boolean {
@@ -65,33 +87,44 @@ export class SsrfGuard {
     }
   }
 
-  /** A `lookup` for http.request that refuses forbidden resolved addresses. */
+  /** A `lookup` for http.request that refuses names resolving to any forbidden address. */
   lookupFor(rawUrl: string): LookupFunction {
-    const host = new URL(rawUrl).hostname;
-    const allowAll = this.allowed(host);
+    const allowAll = this.allowed(new URL(rawUrl).hostname);
     return ((hostname: string, options: dns.LookupOptions, callback: any) => {
-      dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+      this.resolve(hostname, (error, list) => {
         if (error) {
           callback(error);
           return;
         }
-        const list = addresses as dns.LookupAddress[];
-        const forbidden =
-          !allowAll && list.some(a => isForbiddenAddress(a.address));
-        if (forbidden) {
-          const blocked: NodeJS.ErrnoException = new Error(
-            `refused: ${hostname} resolves to a link-local or metadata address`,
+        const usable = list.filter(
+          a => !options.family || a.family === options.family,
+        );
+        if (!allowAll && list.some(a => isForbiddenAddress(a.address))) {
+          callback(
+            blockedError(
+              `refused: ${hostname} resolves to a link-local or metadata address`,
+            ),
           );
-          blocked.code = 'ESSRFBLOCKED';
-          callback(blocked);
           return;
         }
-        if ((options as { all?: boolean }).all) {
-          callback(null, list);
-        } else {
-          callback(null, list[0].address, list[0].family);
+        if (usable.length === 0) {
+          const none: NodeJS.ErrnoException = new Error(
+            `${hostname} has no address`,
+          );
+          none.code = 'ENOTFOUND';
+          callback(none);
+          return;
         }
+        if (options.all) callback(null, usable);
+        else callback(null, usable[0].address, usable[0].family);
       });
     }) as LookupFunction;
+  }
+
+  /** Whether a connected peer may be talked to (the last check, after any lookup). */
+  peerAllowed(rawUrl: string, remoteAddress: string | undefined): boolean {
+    if (this.allowed(new URL(rawUrl).hostname.replace(/^\[|\]$/g, '')))
+      return true;
+    return !remoteAddress || !isForbiddenAddress(remoteAddress);
   }
 }

@@ -1,34 +1,13 @@
 import { ResponseError } from '@backstage/errors';
+import { testBackendOptions } from '../testing/apis';
+import { fakeResponse } from '../testing/responses';
 import { IncidentsClient } from './IncidentsClient';
 
-function response(
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = { 'content-type': 'application/json' },
-) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return {
-    ok: status >= 200 && status < 300,
-    status,
-    statusText: `HTTP ${status}`,
-    redirected: false,
-    type: 'basic',
-    url: 'http://backend/x',
-    headers: new Headers(headers),
-    json: async () => JSON.parse(text),
-    text: async () => text,
-    blob: async () => new Blob([text]),
-  } as unknown as Response;
-}
-
-function setup(respond: () => Response = () => response(200, {})) {
+function setup(respond: () => Response = () => fakeResponse(200, {})) {
   const fetch = jest.fn(
     async (_input: RequestInfo | URL, _init?: RequestInit) => respond(),
   );
-  const client = new IncidentsClient({
-    discoveryApi: { getBaseUrl: async id => `http://backend/api/${id}` },
-    fetchApi: { fetch: fetch as unknown as typeof globalThis.fetch },
-  });
+  const client = new IncidentsClient(testBackendOptions(fetch));
   const calls = () =>
     fetch.mock.calls.map(([url, init]) => ({
       url: String(url),
@@ -36,6 +15,9 @@ function setup(respond: () => Response = () => response(200, {})) {
       body: init?.body ? JSON.parse(String(init.body)) : undefined,
       contentType: (init?.headers as Record<string, string> | undefined)?.[
         'Content-Type'
+      ],
+      idempotencyKey: (init?.headers as Record<string, string> | undefined)?.[
+        'Idempotency-Key'
       ],
     }));
   return { client, fetch, calls };
@@ -47,7 +29,7 @@ const ID = '0b3f0c1e-8a55-4d0c-9a34-0d6c9e1f2a3b';
 describe('IncidentsClient', () => {
   it('lists with filters and unwraps the items', async () => {
     const { client, calls } = setup(() =>
-      response(200, { items: [{ id: ID }] }),
+      fakeResponse(200, { items: [{ id: ID }] }),
     );
     await expect(
       client.list({
@@ -64,7 +46,7 @@ describe('IncidentsClient', () => {
   });
 
   it('sends JSON bodies with the right methods and paths', async () => {
-    const { client, calls } = setup(() => response(200, { items: [] }));
+    const { client, calls } = setup(() => fakeResponse(200, { items: [] }));
     await client.declare({
       entityRef: 'component:default/x',
       title: 't',
@@ -73,7 +55,7 @@ describe('IncidentsClient', () => {
     });
     await client.update(ID, { status: 'identified' });
     await client.addNote(ID, 'hello');
-    await client.sendMessage(ID, 'statuspage', 'text');
+    await client.sendMessage(ID, 'statuspage', 'text', 'send-key-1');
     await client.savePostmortem(ID, '# PM');
     expect(calls()).toEqual([
       {
@@ -104,6 +86,7 @@ describe('IncidentsClient', () => {
         method: 'POST',
         body: { channel: 'statuspage', text: 'text' },
         contentType: 'application/json',
+        idempotencyKey: 'send-key-1',
       },
       {
         url: `${BASE}/${ID}/postmortem`,
@@ -136,7 +119,7 @@ describe('IncidentsClient', () => {
 
   it('downloads with the server-given file name, or a fallback', async () => {
     const named = setup(() =>
-      response(200, '# PM', {
+      fakeResponse(200, '# PM', {
         'content-type': 'text/markdown',
         'content-disposition': 'attachment; filename="postmortem-x.md"',
       }),
@@ -147,7 +130,7 @@ describe('IncidentsClient', () => {
     expect(named.calls()[0].url).toBe(`${BASE}/${ID}/postmortem/download`);
 
     const unnamed = setup(() =>
-      response(200, 'tgz', { 'content-type': 'application/gzip' }),
+      fakeResponse(200, 'tgz', { 'content-type': 'application/gzip' }),
     );
     const bundle = await unnamed.client.downloadEvidence(ID, 'b1');
     expect(bundle.fileName).toBe(`incident-${ID}-evidence.tar.gz`);
@@ -156,7 +139,7 @@ describe('IncidentsClient', () => {
 
   it('throws a ResponseError carrying the status and the server message', async () => {
     const { client } = setup(() =>
-      response(409, {
+      fakeResponse(409, {
         error: {
           name: 'ConflictError',
           message: 'already has an open incident',

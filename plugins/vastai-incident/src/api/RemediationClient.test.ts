@@ -1,5 +1,7 @@
 import { ResponseError } from '@backstage/errors';
-import { newIdempotencyKey, RemediationClient } from './RemediationClient';
+import { testBackendOptions } from '../testing/apis';
+import { fakeResponse } from '../testing/responses';
+import { RemediationClient } from './RemediationClient';
 
 const entity = {
   kind: 'Component',
@@ -9,36 +11,18 @@ const entity = {
 const BASE =
   'http://backend/api/vastai-incident/v1/entities/default/component/vastai-integration/actions';
 
-function jsonResponse(status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  return {
-    ok: status >= 200 && status < 300,
-    status,
-    statusText: `HTTP ${status}`,
-    redirected: false,
-    type: 'basic',
-    url: 'http://backend/x',
-    headers: new Headers({ 'content-type': 'application/json' }),
-    json: async () => JSON.parse(text),
-    text: async () => text,
-  } as unknown as Response;
-}
-
 function setup(respond: () => Response) {
   const fetch = jest.fn(
     async (_input: RequestInfo | URL, _init?: RequestInit) => respond(),
   );
-  const client = new RemediationClient({
-    discoveryApi: { getBaseUrl: async id => `http://backend/api/${id}` },
-    fetchApi: { fetch: fetch as unknown as typeof globalThis.fetch },
-  });
+  const client = new RemediationClient(testBackendOptions(fetch));
   return { client, fetch };
 }
 
 describe('RemediationClient', () => {
   it('posts a dry run to the contract route without an Idempotency-Key', async () => {
     const { client, fetch } = setup(() =>
-      jsonResponse(200, { runId: 'r', status: 'dry-run' }),
+      fakeResponse(200, { runId: 'r', status: 'dry-run' }),
     );
     const run = await client.dryRun(entity, 'queue-mode');
     expect(run.status).toBe('dry-run');
@@ -53,7 +37,7 @@ describe('RemediationClient', () => {
 
   it('applies with the given Idempotency-Key and a pasted key only when given', async () => {
     const { client, fetch } = setup(() =>
-      jsonResponse(202, { runId: 'r', status: 'running' }),
+      fakeResponse(202, { runId: 'r', status: 'running' }),
     );
     await client.apply(entity, 'rotate-api-key', {
       idempotencyKey: 'k-1',
@@ -73,7 +57,7 @@ describe('RemediationClient', () => {
 
   it('answers a 409 that carries a run as that run', async () => {
     const { client } = setup(() =>
-      jsonResponse(409, {
+      fakeResponse(409, {
         runId: 'r',
         status: 'rejected',
         code: 'cooldown',
@@ -90,7 +74,7 @@ describe('RemediationClient', () => {
     'throws a ResponseError for a %s without a run',
     async status => {
       const { client } = setup(() =>
-        jsonResponse(status, {
+        fakeResponse(status, {
           error: { name: 'NotAllowedError', message: 'nope' },
           response: { statusCode: status },
         }),
@@ -105,7 +89,7 @@ describe('RemediationClient', () => {
   );
 
   it('reads runs and the history', async () => {
-    const { client, fetch } = setup(() => jsonResponse(200, { entries: [] }));
+    const { client, fetch } = setup(() => fakeResponse(200, { entries: [] }));
     await client.getRun(entity, 'abc');
     await client.getHistory(entity, { limit: 5 });
     await client.approve(entity, 'abc');
@@ -114,11 +98,5 @@ describe('RemediationClient', () => {
       `${BASE}/history?limit=5`,
       `${BASE}/runs/abc/approve`,
     ]);
-  });
-
-  it('makes a fresh key each time', () => {
-    const keys = new Set(Array.from({ length: 50 }, () => newIdempotencyKey()));
-    expect(keys.size).toBe(50);
-    for (const key of keys) expect(key).toMatch(/^[A-Za-z0-9._:-]{16,200}$/);
   });
 });

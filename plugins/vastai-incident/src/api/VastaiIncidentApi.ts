@@ -1,4 +1,3 @@
-import { createApiRef } from '@backstage/frontend-plugin-api';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import {
   KubernetesValue,
@@ -8,8 +7,8 @@ import {
   MetricRangeResponse,
   Signal,
   TriageReport,
-  VASTAI_INCIDENT_PLUGIN_ID,
 } from '@internal/plugin-vastai-incident-common';
+import { pluginApiRef } from './pluginApiRef';
 
 /**
  * The pods of an entity's deployment, as the backend's `/pods` route answers:
@@ -32,7 +31,4 @@ export interface VastaiIncidentApi {
   ): Promise<LogsResponse>;
 }
 
-export const vastaiIncidentApiRef = createApiRef<VastaiIncidentApi>().with({
-  id: 'plugin.vastai-incident.client',
-  pluginId: VASTAI_INCIDENT_PLUGIN_ID,
-});
+export const vastaiIncidentApiRef = pluginApiRef<VastaiIncidentApi>('client');

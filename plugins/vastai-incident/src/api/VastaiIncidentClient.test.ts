@@ -1,4 +1,6 @@
 import { ResponseError } from '@backstage/errors';
+import { fakeResponse } from '../testing/responses';
+import { testBackendOptions } from '../testing/apis';
 import { VastaiIncidentClient } from './VastaiIncidentClient';
 
 const entity = {
@@ -7,36 +9,18 @@ const entity = {
   name: 'vastai-integration',
 };
 
-function jsonResponse(status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  return {
-    ok: status >= 200 && status < 300,
-    status,
-    statusText: `HTTP ${status}`,
-    redirected: false,
-    type: 'basic',
-    url: 'http://backend/x',
-    headers: new Headers({ 'content-type': 'application/json' }),
-    json: async () => JSON.parse(text),
-    text: async () => text,
-  } as unknown as Response;
-}
-
 function setup(respond: (url: string) => Response | Promise<Response>) {
   const fetch = jest.fn(async (input: RequestInfo | URL) =>
     respond(String(input)),
   );
-  const client = new VastaiIncidentClient({
-    discoveryApi: { getBaseUrl: async id => `http://backend/api/${id}` },
-    fetchApi: { fetch: fetch as unknown as typeof globalThis.fetch },
-  });
+  const client = new VastaiIncidentClient(testBackendOptions(fetch));
   return { client, fetch };
 }
 
 describe('VastaiIncidentClient', () => {
   it('reads the triage of an entity from the contract route', async () => {
     const { client, fetch } = setup(() =>
-      jsonResponse(200, { severity: 'P2' }),
+      fakeResponse(200, { severity: 'P2' }),
     );
     await expect(client.getTriage(entity)).resolves.toEqual({ severity: 'P2' });
     expect(fetch).toHaveBeenCalledWith(
@@ -45,7 +29,7 @@ describe('VastaiIncidentClient', () => {
   });
 
   it('builds the metrics, pods and logs routes', async () => {
-    const { client, fetch } = setup(() => jsonResponse(200, {}));
+    const { client, fetch } = setup(() => fakeResponse(200, {}));
     await client.getMetricRange(entity, 'error-ratio', '6h');
     await client.getPods(entity);
     await client.getLogs(entity, { sinceMinutes: 15 });
@@ -61,7 +45,7 @@ describe('VastaiIncidentClient', () => {
   });
 
   it('encodes odd entity names', async () => {
-    const { client, fetch } = setup(() => jsonResponse(200, {}));
+    const { client, fetch } = setup(() => fakeResponse(200, {}));
     await client.getTriage({
       kind: 'Component',
       namespace: 'default',
@@ -72,7 +56,7 @@ describe('VastaiIncidentClient', () => {
 
   it('throws a ResponseError with the status and the server message', async () => {
     const { client } = setup(() =>
-      jsonResponse(404, {
+      fakeResponse(404, {
         error: { name: 'NotFoundError', message: 'not configured' },
         request: { method: 'GET', url: '/x' },
         response: { statusCode: 404 },
@@ -91,7 +75,7 @@ describe('VastaiIncidentClient', () => {
     });
     const { client, fetch } = setup(async () => {
       await gate;
-      return jsonResponse(200, { severity: null });
+      return fakeResponse(200, { severity: null });
     });
     const calls = [
       client.getTriage(entity),

@@ -1,30 +1,24 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
-import { ResponseError } from '@backstage/errors';
-import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
   LogsResponse,
   MetricQueryId,
   MetricRange,
   MetricRangeResponse,
   TriageReport,
-  VASTAI_INCIDENT_PLUGIN_ID,
 } from '@internal/plugin-vastai-incident-common';
+import { entityPath, PluginBackendClient } from './PluginBackendClient';
 import { PodsResponse, VastaiIncidentApi } from './VastaiIncidentApi';
 
 /** Talks to `/api/vastai-incident/v1/entities/:namespace/:kind/:name/...`. */
-export class VastaiIncidentClient implements VastaiIncidentApi {
-  private readonly discoveryApi: DiscoveryApi;
-  private readonly fetchApi: FetchApi;
+export class VastaiIncidentClient
+  extends PluginBackendClient
+  implements VastaiIncidentApi
+{
   /**
-   * Requests in flight, by URL. The tab and several cards ask for the same
+   * Requests in flight, by path. The tab and several cards ask for the same
    * triage at the same moment; they share one request instead of N.
    */
   private readonly inFlight = new Map<string, Promise<unknown>>();
-
-  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
-    this.discoveryApi = options.discoveryApi;
-    this.fetchApi = options.fetchApi;
-  }
 
   getTriage(entity: CompoundEntityRef): Promise<TriageReport> {
     return this.get(entity, 'triage');
@@ -35,11 +29,9 @@ export class VastaiIncidentClient implements VastaiIncidentApi {
     queryId: MetricQueryId,
     range: MetricRange,
   ): Promise<MetricRangeResponse> {
-    return this.get(
-      entity,
-      `metrics/${encodeURIComponent(queryId)}`,
-      new URLSearchParams({ range }),
-    );
+    return this.get(entity, `metrics/${encodeURIComponent(queryId)}`, {
+      range,
+    });
   }
 
   getPods(entity: CompoundEntityRef): Promise<PodsResponse> {
@@ -50,44 +42,24 @@ export class VastaiIncidentClient implements VastaiIncidentApi {
     entity: CompoundEntityRef,
     options?: { sinceMinutes?: number },
   ): Promise<LogsResponse> {
-    const query = new URLSearchParams();
-    if (options?.sinceMinutes !== undefined) {
-      query.set('sinceMinutes', String(options.sinceMinutes));
-    }
-    return this.get(entity, 'logs', query);
+    return this.get(entity, 'logs', { sinceMinutes: options?.sinceMinutes });
   }
 
-  private async get<T>(
+  private get<T>(
     entity: CompoundEntityRef,
     subPath: string,
-    query?: URLSearchParams,
+    query?: Record<string, string | number | undefined>,
   ): Promise<T> {
-    const baseUrl = await this.discoveryApi.getBaseUrl(
-      VASTAI_INCIDENT_PLUGIN_ID,
-    );
-    // Same casing as the catalog's own entity routes: kind and namespace lowercased.
-    const entityPath = [
-      entity.namespace.toLocaleLowerCase('en-US'),
-      entity.kind.toLocaleLowerCase('en-US'),
-      entity.name,
-    ]
-      .map(encodeURIComponent)
-      .join('/');
-    const search = query && [...query.keys()].length ? `?${query}` : '';
-    const url = `${baseUrl}/v1/entities/${entityPath}/${subPath}${search}`;
-
-    const pending = this.inFlight.get(url);
+    const path = entityPath(entity, subPath);
+    const key = `${path}?${JSON.stringify(query ?? {})}`;
+    const pending = this.inFlight.get(key);
     if (pending) {
       return pending as Promise<T>;
     }
-    const request = (async () => {
-      const response = await this.fetchApi.fetch(url);
-      if (!response.ok) {
-        throw await ResponseError.fromResponse(response);
-      }
-      return (await response.json()) as T;
-    })().finally(() => this.inFlight.delete(url));
-    this.inFlight.set(url, request);
+    const request = this.json<T>(path, { query }).finally(() =>
+      this.inFlight.delete(key),
+    );
+    this.inFlight.set(key, request);
     return request;
   }
 }

@@ -14,7 +14,11 @@ export interface PolledResource<T> {
   refreshing: boolean;
   /** When `value` was read, in ms since the epoch. */
   updatedAt?: number;
-  refresh: () => void;
+  /**
+   * Reads again now. Resolves once a read that started after the call has settled (never
+   * rejects: a failure lands in `error`), so a change just made is seen.
+   */
+  refresh: () => Promise<void>;
 }
 
 function documentHidden(): boolean {
@@ -24,9 +28,10 @@ function documentHidden(): boolean {
 }
 
 /**
- * Reads `load` once, then again every `intervalMs` while the browser tab is
- * visible. A hidden tab costs the backend nothing; when it becomes visible
- * again a stale value is refreshed at once. Attempts never overlap.
+ * Reads `load` once, then again every `intervalMs` (0: only on `refresh`) while the browser
+ * tab is visible. A hidden tab costs the backend nothing; when it becomes visible again a
+ * stale value is refreshed at once. Attempts never overlap: a refresh asked for during one
+ * runs right after it.
  */
 export function usePolledResource<T>(
   load: () => Promise<T>,
@@ -41,19 +46,17 @@ export function usePolledResource<T>(
   const loadRef = useRef(load);
   loadRef.current = load;
   const timer = useRef<ReturnType<typeof setTimeout>>();
-  const running = useRef(false);
+  /** The attempt running now, and the one asked for meanwhile. */
+  const running = useRef<Promise<void>>();
+  const next = useRef<Promise<void>>();
   const generation = useRef(0);
   const updatedAt = useRef<number | undefined>(undefined);
 
-  const run = useCallback(() => {
-    if (running.current) {
-      return;
-    }
+  const attempt = useCallback((): Promise<void> => {
     clearTimeout(timer.current);
-    running.current = true;
     const myGeneration = generation.current;
     setState(s => ({ ...s, refreshing: true }));
-    loadRef
+    const settled = loadRef
       .current()
       .then(
         value => {
@@ -78,26 +81,46 @@ export function usePolledResource<T>(
       )
       .finally(() => {
         if (myGeneration !== generation.current) return;
-        running.current = false;
+        running.current = undefined;
         if (intervalMs > 0 && !documentHidden()) {
-          timer.current = setTimeout(run, intervalMs);
+          // Polling skips a beat rather than queue behind a running attempt.
+          timer.current = setTimeout(() => {
+            if (!running.current) attempt();
+          }, intervalMs);
         }
       });
+    running.current = settled;
+    return settled;
   }, [intervalMs]);
+
+  const refresh = useCallback((): Promise<void> => {
+    const current = running.current;
+    if (!current) return attempt();
+    if (!next.current) {
+      const myGeneration = generation.current;
+      next.current = current.then(() => {
+        if (myGeneration !== generation.current) return undefined;
+        next.current = undefined;
+        return running.current ?? attempt();
+      });
+    }
+    return next.current;
+  }, [attempt]);
 
   // A new subject (entity, query): forget the old value and start over.
   useEffect(() => {
     generation.current += 1;
-    running.current = false;
+    running.current = undefined;
+    next.current = undefined;
     updatedAt.current = undefined;
     setState({ loading: true, refreshing: true });
-    run();
+    attempt();
     return () => {
       generation.current += 1;
       clearTimeout(timer.current);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [run, ...deps]);
+  }, [attempt, ...deps]);
 
   // Pause while hidden; on return, refresh if the value is older than one interval.
   useEffect(() => {
@@ -109,17 +132,18 @@ export function usePolledResource<T>(
         clearTimeout(timer.current);
         return;
       }
+      if (running.current) return;
       const age = updatedAt.current ? Date.now() - updatedAt.current : Infinity;
       if (age >= intervalMs) {
-        run();
-      } else if (!running.current) {
+        attempt();
+      } else {
         clearTimeout(timer.current);
-        timer.current = setTimeout(run, intervalMs - age);
+        timer.current = setTimeout(attempt, intervalMs - age);
       }
     };
     document.addEventListener('visibilitychange', onVisibility);
     return () => document.removeEventListener('visibilitychange', onVisibility);
-  }, [intervalMs, run]);
+  }, [intervalMs, attempt]);
 
-  return { ...state, refresh: run };
+  return { ...state, refresh };
 }

@@ -1,11 +1,12 @@
 import { Entity } from '@backstage/catalog-model';
-import { ConsumedResponse, ResponseError } from '@backstage/errors';
+import { ResponseError } from '@backstage/errors';
 import {
   Signal,
   TriageReport,
   VASTAI_INTEGRATION_ANNOTATION,
 } from '@internal/plugin-vastai-incident-common';
-import { VastaiIncidentApi } from '../api';
+import { VastaiIncidentApi } from '../api/VastaiIncidentApi';
+import { errorResponse } from './responses';
 
 export const annotatedEntity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -230,35 +231,12 @@ export function triageReport(branch: string): TriageReport {
   return buildReports()[branch];
 }
 
-const ERROR_NAMES: Record<number, string> = {
-  403: 'NotAllowedError',
-  404: 'NotFoundError',
-};
-
 /** A ResponseError like the client throws, without a network. */
-export async function responseError(
+export function responseError(
   status: number,
   message: string,
 ): Promise<ResponseError> {
-  const body = JSON.stringify({
-    error: { name: ERROR_NAMES[status] ?? 'Error', message },
-    request: {
-      method: 'GET',
-      url: '/api/vastai-incident/v1/entities/default/component/x/triage',
-    },
-    response: { statusCode: status },
-  });
-  const response: ConsumedResponse & { text(): Promise<string> } = {
-    headers: new Headers({ 'content-type': 'application/json' }),
-    ok: false,
-    redirected: false,
-    status,
-    statusText: `HTTP ${status}`,
-    type: 'basic',
-    url: 'http://localhost:7007/api/vastai-incident/v1/entities/default/component/x/triage',
-    text: async () => body,
-  };
-  return ResponseError.fromResponse(response);
+  return ResponseError.fromResponse(errorResponse(status, message));
 }
 
 /** A mocked client: every method a jest.fn, overridable per test. */

@@ -10,7 +10,25 @@ import { NavContentBlueprint } from '@backstage/plugin-app-react';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import MenuIcon from '@material-ui/icons/Menu';
+import ReportProblemOutlinedIcon from '@material-ui/icons/ReportProblemOutlined';
+import { ReactNode } from 'react';
 import { SidebarLogo } from './SidebarLogo';
+
+/**
+ * The portal-wide incidents page, right under the catalog where on-call looks first. Named
+ * "Incidents" (not the page's own title) so that it is not mistaken for an entity's
+ * "Vast.ai incident" tab; shown only when the plugin provides the page.
+ */
+function IncidentsSidebarItem(props: { taken: ReactNode }) {
+  if (!props.taken) return null;
+  return (
+    <SidebarItem
+      icon={ReportProblemOutlinedIcon}
+      to="/vastai-incidents"
+      text="Incidents"
+    />
+  );
+}
 
 export const SidebarContent = NavContentBlueprint.make({
   params: {
@@ -25,6 +43,7 @@ export const SidebarContent = NavContentBlueprint.make({
           <SidebarLogo />
           <SidebarGroup label="Menu" icon={<MenuIcon />}>
             {nav.take('page:catalog')}
+            <IncidentsSidebarItem taken={nav.take('page:vastai-incident')} />
             <SidebarDivider />
             <SidebarScrollWrapper>
               {nav.rest({ sortBy: 'title' })}

@@ -13,7 +13,7 @@ import {
 import type { ClusterConfig } from '../../config';
 import { HttpClient, retryRead } from '../../upstream';
 
-/** The Kubernetes reads the probes need; small so tests and the lead's harness can swap it. */
+/** The Kubernetes reads the probes need; small so tests and the end-to-end harness can swap it. */
 export interface KubernetesReader {
   readDeployment(namespace: string, name: string): Promise<V1Deployment>;
   listPods(namespace: string, labelSelector: string): Promise<V1Pod[]>;

@@ -5,6 +5,7 @@ import type {
   SignalState,
 } from '@internal/plugin-vastai-incident-common';
 import type { IntegrationKubernetesConfig } from '../../config';
+import { redactText } from '../../redact';
 import { describeUpstreamError } from '../../upstream';
 import { guardProbe, Probe, unknownSignal } from '../signal';
 import { KubernetesReader, kubernetesErrorReason } from './client';
@@ -97,7 +98,7 @@ export function recentWarnings(
     })
     .map(e => ({
       reason: (e.reason ?? '?').slice(0, 100),
-      message: (e.message ?? '').slice(0, 500),
+      message: redactText(e.message ?? '').slice(0, 500),
       count: e.count ?? e.series?.count ?? 1,
       lastSeen:
         isoTime(e.lastTimestamp) ??

@@ -1,8 +1,13 @@
 import type { MetricSeries } from '@internal/plugin-vastai-incident-common';
-import { HttpClient, retryRead } from '../../upstream';
-import { InvalidAnswerError, isRecord, parseJsonBody } from '../signal';
+import type { HttpClient } from '../../upstream';
+import {
+  InvalidAnswerError,
+  isRecord,
+  parseJsonBody,
+  retriedGet,
+} from '../signal';
 
-/** The two Prometheus reads the plugin needs; small so tests and the lead's harness can swap it. */
+/** The two Prometheus reads the plugin needs; small so tests and the end-to-end harness can swap it. */
 export interface PrometheusClient {
   /** One number, or null when there is no data (empty result, NaN, Inf). */
   instant(
@@ -100,20 +105,9 @@ export function createHttpPrometheusClient(
       ...params,
       timeout: `${Math.max(1, Math.floor(options.timeoutMs * 0.9))}ms`,
     });
-    const startedAt = Date.now();
-    const response = await retryRead(
-      () =>
-        options.http({
-          url: `${base}${path}?${query.toString()}`,
-          headers: { accept: 'application/json' },
-          timeoutMs: options.timeoutMs,
-          maxBytes: options.maxBytes,
-          signal,
-        }),
-      {
-        retries: options.retries ?? 1,
-        deadlineAt: startedAt + options.timeoutMs * 2,
-      },
+    const response = await retriedGet(
+      { ...options, url: `${base}${path}?${query.toString()}`, signal },
+      Date.now(),
     );
     // 400/422/503 carry a JSON error envelope; readEnvelope reports it.
     if (response.status >= 500 && !response.body.trimStart().startsWith('{')) {

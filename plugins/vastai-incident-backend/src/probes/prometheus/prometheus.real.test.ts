@@ -13,6 +13,7 @@ import { createHttpPrometheusClient, PrometheusClient } from './client';
 import { createMetricsProbe } from './metricsProbe';
 import { rangeBounds, renderQuery, QUERY_TEMPLATES } from './templates';
 import type { MetricQueryId } from '@internal/plugin-vastai-incident-common';
+import { eventually } from '@internal/vastai-sandbox/testing';
 
 jest.setTimeout(90_000);
 
@@ -42,24 +43,6 @@ function exposition(scrape: number, busy: boolean): string {
     `vastai_request_duration_seconds_count ${requests}`,
   ];
   return `${lines.join('\n')}\n`;
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 250));
-  }
 }
 
 describe('query templates against a real Prometheus', () => {
@@ -120,8 +103,7 @@ describe('query templates against a real Prometheus', () => {
       timeoutMs: 5000,
       maxBytes: 1 << 20,
     });
-    await waitFor(
-      'prometheus ready',
+    await eventually(
       async () =>
         (
           await nodeHttpClient({
@@ -129,25 +111,29 @@ describe('query templates against a real Prometheus', () => {
             timeoutMs: 1000,
             maxBytes: 1000,
           })
-        ).status === 200
-          ? true
-          : undefined,
-      30_000,
+        ).status === 200,
+      { what: 'prometheus ready', timeoutMs: 30_000, intervalMs: 250 },
     );
     // Enough samples for rate() over a 5s window on both jobs.
     const q = renderQuery('error-ratio', { job: BUSY_JOB, rateWindow: '5s' });
-    await waitFor(
-      'busy job data',
-      async () => (await client.instant(q)) ?? undefined,
-      30_000,
-    );
-    await waitFor(
-      'flat job scraped',
-      async () =>
-        (await client.instant(
+    const hasData = (value: number | null) => value !== null;
+    await eventually(() => client.instant(q), {
+      what: 'busy job data',
+      accept: hasData,
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
+    await eventually(
+      () =>
+        client.instant(
           renderQuery('scrape-up', { job: FLAT_JOB, rateWindow: '5s' }),
-        )) ?? undefined,
-      30_000,
+        ),
+      {
+        what: 'flat job scraped',
+        accept: hasData,
+        timeoutMs: 30_000,
+        intervalMs: 250,
+      },
     );
     await new Promise(r => setTimeout(r, 3000));
   });

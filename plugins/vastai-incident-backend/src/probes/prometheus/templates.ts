@@ -5,7 +5,7 @@ import type {
 
 /**
  * Quotes a value as a PromQL double-quoted string literal (Go escaping): backslash, quote and
- * every control character are escaped, so no value can end the literal early (S10).
+ * every control character are escaped, so no value can end the literal early.
  */
 export function promqlString(value: string): string {
   let out = '"';

@@ -3,7 +3,7 @@ import { screen, within } from '@testing-library/react';
 import { DecisionStep } from '@internal/plugin-vastai-incident-common';
 import { triageReport } from '../../testing/fixtures';
 import { DecisionTree } from './DecisionTree';
-import { litPath } from './decisionTree';
+import { litPath } from './litPath';
 
 const QUESTION_IDS = [
   'vendor-api-errors',
@@ -217,5 +217,133 @@ describe('DecisionTree', () => {
         name: /^Outcome: Healthy\. Nothing to do\.$/,
       }),
     ).not.toHaveAttribute('aria-current');
+  });
+
+  it('shows the readings behind each decision on the lit path: age, latency, unreachable', async () => {
+    const path: DecisionStep[] = [
+      {
+        question: 'vendor-api-errors',
+        answer: 'yes',
+        evidence: 'Vast.ai API: no answer to 100% of our calls',
+        leadsTo: 'vendor-status-incident',
+        readings: [
+          {
+            source: 'vendor-api',
+            text: 'Vast.ai unreachable (connection reset before any answer)',
+            ageSeconds: 2,
+            stale: false,
+            latencyMs: 3,
+            unreachable: true,
+          },
+          {
+            source: 'metrics',
+            text: 'errors on 100% of our calls; network_error',
+            ageSeconds: 1,
+            stale: false,
+          },
+        ],
+      },
+      {
+        question: 'vendor-status-incident',
+        answer: 'unknown',
+        evidence: 'status page: all systems operational',
+        leadsTo: 'vendor-incident',
+        readings: [
+          {
+            source: 'vendor-status',
+            text: 'all systems operational',
+            ageSeconds: 300,
+            stale: true,
+          },
+          {
+            source: 'vendor-api',
+            text: 'Vast.ai answers slowly (1.8 s, usually 8 ms)',
+            ageSeconds: 4,
+            stale: false,
+            latencyMs: 1800,
+            baselineLatencyMs: 8,
+          },
+        ],
+      },
+    ];
+    await renderInTestApp(
+      <DecisionTree path={path} branch="vendor-incident" />,
+    );
+    const probe = screen.getByTestId(
+      'vastai-tree-reading-vendor-api-errors-vendor-api',
+    );
+    expect(probe).toHaveTextContent(
+      'Our probe: Vast.ai unreachable (connection reset before any answer)2 s agounreachable',
+    );
+    const status = screen.getByTestId(
+      'vastai-tree-reading-vendor-status-incident-vendor-status',
+    );
+    expect(status).toHaveAttribute('data-stale', 'true');
+    expect(status).toHaveTextContent('stale, read 5 min ago');
+    expect(
+      screen.getByTestId(
+        'vastai-tree-reading-vendor-status-incident-vendor-api',
+      ),
+    ).toHaveTextContent('1.8 s, usually 8 ms');
+    expect(node('vendor-api-errors').getAttribute('aria-label')).toContain(
+      'readings: Vast.ai unreachable (connection reset before any answer) (2 s ago, unreachable)',
+    );
+  });
+
+  it('does not draw readings off the lit path', async () => {
+    const lit = litPath(
+      [
+        {
+          question: 'vendor-api-errors',
+          answer: 'no',
+          evidence: 'no errors',
+          leadsTo: 'service-healthy',
+        },
+      ],
+      'healthy',
+    );
+    expect(lit.nodes.has('vendor-status-incident')).toBe(false);
+    await renderInTestApp(
+      <DecisionTree
+        path={[
+          {
+            question: 'vendor-api-errors',
+            answer: 'no',
+            evidence: 'no errors',
+            leadsTo: 'service-healthy',
+            readings: [
+              {
+                source: 'metrics',
+                text: 'no errors',
+                ageSeconds: 1,
+                stale: false,
+              },
+            ],
+          },
+          {
+            question: 'vendor-status-incident',
+            answer: 'no',
+            evidence: 'a step off the path',
+            readings: [
+              {
+                source: 'vendor-status',
+                text: 'operational',
+                ageSeconds: 1,
+                stale: false,
+              },
+            ],
+          },
+        ]}
+        branch="healthy"
+      />,
+    );
+    expect(
+      screen.getByTestId('vastai-tree-reading-vendor-api-errors-metrics'),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByTestId(
+        'vastai-tree-reading-vendor-status-incident-vendor-status',
+      ),
+    ).toBeNull();
   });
 });

@@ -1,19 +1,21 @@
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import { DecisionStep } from '@internal/plugin-vastai-incident-common';
 import {
-  EDGES,
-  edgeKey,
-  LEAF_ORDER,
-  LEAVES,
-  litPath,
-  LitTree,
-  QuestionId,
-  QUESTIONS,
-  ROOT,
-  TreeEdge,
-} from './decisionTree';
+  Branch,
+  DECISION_EDGES,
+  DECISION_LEAF_ORDER,
+  DECISION_LEAVES,
+  DECISION_QUESTIONS,
+  DECISION_ROOT,
+  DecisionEdge,
+  DecisionQuestion,
+  DecisionStep,
+  EvidenceReading,
+  isDecisionQuestion,
+  SignalSource,
+} from '@internal/plugin-vastai-incident-common';
+import { edgeKey, litPath, LitTree } from './litPath';
 
 /** Horizontal centre of each node, in % of the tree's width (five equal columns). */
 const CENTER: Record<string, number> = {
@@ -88,7 +90,87 @@ const useStyles = makeStyles(theme => ({
     fontWeight: theme.typography.fontWeightBold as number,
   },
   evidence: { whiteSpace: 'normal', overflowWrap: 'anywhere' },
+  readings: {
+    listStyle: 'none',
+    margin: theme.spacing(0.5, 0, 0),
+    padding: 0,
+    fontSize: '0.75rem',
+  },
+  reading: { overflowWrap: 'anywhere' },
+  tag: {
+    display: 'inline-block',
+    marginLeft: theme.spacing(0.5),
+    padding: '0 4px',
+    borderRadius: 3,
+    border: `1px solid ${theme.palette.divider}`,
+    whiteSpace: 'nowrap',
+  },
+  staleTag: { borderStyle: 'dashed', fontStyle: 'italic' },
 }));
+
+const SOURCE_LABEL: Record<SignalSource, string> = {
+  'vendor-status': 'Status page',
+  'vendor-api': 'Our probe',
+  'integration-health': 'Service health',
+  metrics: 'Service calls',
+  kubernetes: 'Pods',
+};
+
+function duration(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+function age(seconds: number): string {
+  if (!(seconds >= 0)) return 'age unknown';
+  if (seconds < 120) return `${seconds} s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
+  return `${Math.round(seconds / 3600)} h ago`;
+}
+
+/** The tags of one reading: its age (or staleness), latency against the usual, unreachable. */
+export function readingTags(r: EvidenceReading): string[] {
+  const tags = [
+    r.stale ? `stale, read ${age(r.ageSeconds)}` : age(r.ageSeconds),
+  ];
+  if (r.unreachable) tags.push('unreachable');
+  else if (typeof r.latencyMs === 'number') {
+    tags.push(
+      typeof r.baselineLatencyMs === 'number'
+        ? `${duration(r.latencyMs)}, usually ${duration(r.baselineLatencyMs)}`
+        : duration(r.latencyMs),
+    );
+  }
+  return tags;
+}
+
+/** The readings a decision rests on, each with its age: drawn on the lit path only. */
+function Readings(props: { question: string; readings: EvidenceReading[] }) {
+  const classes = useStyles();
+  return (
+    <ul className={classes.readings} aria-label="Readings">
+      {props.readings.map(r => (
+        <li
+          key={r.source}
+          className={classes.reading}
+          data-testid={`vastai-tree-reading-${props.question}-${r.source}`}
+          data-stale={r.stale ? 'true' : 'false'}
+        >
+          {SOURCE_LABEL[r.source] ?? r.source}: {r.text}
+          {readingTags(r).map(tag => (
+            <span
+              key={tag}
+              className={`${classes.tag} ${
+                tag.startsWith('stale') ? classes.staleTag : ''
+              }`}
+            >
+              {tag}
+            </span>
+          ))}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 const ANSWER_TEXT: Record<string, string> = {
   yes: 'Yes',
@@ -97,7 +179,7 @@ const ANSWER_TEXT: Record<string, string> = {
 };
 
 function QuestionNode(props: {
-  id: QuestionId;
+  id: DecisionQuestion;
   lit: LitTree;
   gridColumn: string;
 }) {
@@ -106,18 +188,28 @@ function QuestionNode(props: {
   const step = lit.steps.get(id);
   const onPath = lit.nodes.has(id);
   const unknown = step?.answer === 'unknown';
-  const went = EDGES.find(
+  const went = DECISION_EDGES.find(
     e => e.from === id && lit.edges.has(edgeKey(id, e.to)),
   );
   const answerText = step
     ? ANSWER_TEXT[step.answer] ?? String(step.answer ?? 'No answer')
     : undefined;
+  // Readings are drawn on the lit path only; malformed ones (an older backend) are skipped.
+  const readings =
+    onPath && Array.isArray(step?.readings)
+      ? step!.readings.filter(r => r && typeof r.text === 'string')
+      : [];
   const label = [
-    `Question: ${QUESTIONS[id]}`,
+    `Question: ${DECISION_QUESTIONS[id]}`,
     onPath ? 'on the path taken' : 'not on the path taken',
     answerText ? `answer: ${answerText}` : '',
     unknown && went ? `went the "${went.answer}" way on other evidence` : '',
     step?.evidence ? `evidence: ${step.evidence}` : '',
+    readings.length
+      ? `readings: ${readings
+          .map(r => `${r.text} (${readingTags(r).join(', ')})`)
+          .join('; ')}`
+      : '',
   ]
     .filter(Boolean)
     .join('; ');
@@ -138,7 +230,7 @@ function QuestionNode(props: {
     >
       {onPath && <span className={classes.marker}>✓ Asked</span>}
       <Typography variant="subtitle2" component="p">
-        {QUESTIONS[id]}
+        {DECISION_QUESTIONS[id]}
       </Typography>
       {step && (
         <Typography variant="body2" component="p">
@@ -155,15 +247,16 @@ function QuestionNode(props: {
           Evidence: {step.evidence}
         </Typography>
       )}
+      {readings.length > 0 && <Readings question={id} readings={readings} />}
     </div>
   );
 }
 
-function LeafNode(props: { id: (typeof LEAF_ORDER)[number]; lit: LitTree }) {
+function LeafNode(props: { id: Branch; lit: LitTree }) {
   const classes = useStyles();
   const { id, lit } = props;
   const reached = lit.leaf === id;
-  const { title, advice } = LEAVES[id];
+  const { title, advice } = DECISION_LEAVES[id];
   return (
     <div
       role="group"
@@ -187,7 +280,7 @@ function LeafNode(props: { id: (typeof LEAF_ORDER)[number]; lit: LitTree }) {
 }
 
 /** Elbow connectors from parents to children, the taken ones drawn thick (and last, on top). */
-function ConnectorStrip(props: { edges: TreeEdge[]; lit: LitTree }) {
+function ConnectorStrip(props: { edges: DecisionEdge[]; lit: LitTree }) {
   const classes = useStyles();
   const h = STRIP_HEIGHT;
   const ordered = [...props.edges].sort(
@@ -261,7 +354,7 @@ export function DecisionTree(props: {
   const classes = useStyles();
   const lit = litPath(props.path, props.branch);
   const extra = (Array.isArray(props.path) ? props.path : []).filter(
-    s => s && typeof s.question === 'string' && !(s.question in QUESTIONS),
+    s => s && typeof s.question === 'string' && !isDecisionQuestion(s.question),
   );
   return (
     <Box>
@@ -273,9 +366,9 @@ export function DecisionTree(props: {
           data-testid="vastai-decision-tree"
           data-branch={lit.leaf ?? ''}
         >
-          <QuestionNode id={ROOT} lit={lit} gridColumn="2 / 5" />
+          <QuestionNode id={DECISION_ROOT} lit={lit} gridColumn="2 / 5" />
           <ConnectorStrip
-            edges={EDGES.filter(e => e.from === ROOT)}
+            edges={DECISION_EDGES.filter(e => e.from === DECISION_ROOT)}
             lit={lit}
           />
           <QuestionNode
@@ -285,10 +378,10 @@ export function DecisionTree(props: {
           />
           <QuestionNode id="service-healthy" lit={lit} gridColumn="3 / 6" />
           <ConnectorStrip
-            edges={EDGES.filter(e => e.from !== ROOT)}
+            edges={DECISION_EDGES.filter(e => e.from !== DECISION_ROOT)}
             lit={lit}
           />
-          {LEAF_ORDER.map(id => (
+          {DECISION_LEAF_ORDER.map(id => (
             <LeafNode key={id} id={id} lit={lit} />
           ))}
         </div>
@@ -305,8 +398,9 @@ export function DecisionTree(props: {
         </Typography>
       ))}
       <Typography variant="caption" color="textSecondary" component="p">
-        Thick outline and ✓: the path the triage took. Hatched, dashed outline:
-        the answer was unknown and the other evidence decided the way.
+        Thick outline and ✓: the path the triage took, with the readings behind
+        each decision and their age. Hatched, dashed outline: the answer was
+        unknown and the other evidence decided the way.
       </Typography>
     </Box>
   );

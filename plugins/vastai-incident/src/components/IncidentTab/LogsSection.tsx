@@ -1,9 +1,14 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useEntity } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { useState } from 'react';
 import { LogLine } from '@internal/plugin-vastai-incident-common';
-import { useEntityResource } from '../../hooks';
+import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';
+import { useEntityResource } from '../../hooks/useEntityResource';
+import { useLogsPermission } from '../../hooks/useLogsPermission';
+import { NotAllowed } from '../common/NotAllowed';
 import { ChoiceButtons } from './ChoiceButtons';
 import { SectionState } from './SectionState';
 
@@ -35,14 +40,28 @@ function formatLogTime(iso: string | undefined): string {
   return new Date(at).toLocaleTimeString(undefined, { hour12: false });
 }
 
-/** Recent error lines of the deployment's pods (redacted by the backend), newest last. */
-export function LogsSection(props: {
+interface LogsSectionProps {
   intervalMs?: number;
   refreshToken?: number;
-}) {
+}
+
+/**
+ * Recent error lines of the deployment's pods (redacted by the backend), newest last; read only
+ * with the logs permission, and why not in their place without it.
+ */
+export function LogsSection(props: LogsSectionProps) {
+  const { entity } = useEntity();
+  const gate = useLogsPermission(stringifyEntityRef(entity));
+  if (gate.reason) return <NotAllowed what="Logs" reason={gate.reason} />;
+  if (!gate.allowed) return null;
+  return <RecentLogLines {...props} />;
+}
+
+function RecentLogLines(props: LogsSectionProps) {
   const classes = useStyles();
   const [since, setSince] = useState<number>(15);
   const resource = useEntityResource(
+    vastaiIncidentApiRef,
     (api, entity) => api.getLogs(entity, { sinceMinutes: since }),
     [since],
     { intervalMs: props.intervalMs, refreshToken: props.refreshToken },

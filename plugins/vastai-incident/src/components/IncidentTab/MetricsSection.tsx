@@ -6,7 +6,8 @@ import {
   MetricQueryId,
   MetricRange,
 } from '@internal/plugin-vastai-incident-common';
-import { useEntityResource } from '../../hooks';
+import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';
+import { useEntityResource } from '../../hooks/useEntityResource';
 import { ChoiceButtons } from './ChoiceButtons';
 import { MetricChart } from './MetricChart';
 import { SectionState } from './SectionState';
@@ -28,6 +29,7 @@ function QueryChart(props: {
 }) {
   const { queryId, range } = props;
   const resource = useEntityResource(
+    vastaiIncidentApiRef,
     (api, entity) => api.getMetricRange(entity, queryId, range),
     [queryId, range],
     { intervalMs: props.intervalMs, refreshToken: props.refreshToken },

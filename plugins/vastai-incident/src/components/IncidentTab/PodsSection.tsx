@@ -1,6 +1,7 @@
 import { SignalSummary } from '../cards/SignalSummary';
 import { PodTable } from '../common/PodTable';
-import { useEntityResource } from '../../hooks';
+import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';
+import { useEntityResource } from '../../hooks/useEntityResource';
 import { SectionState } from './SectionState';
 
 /** The deployment's pods with their Kubernetes signal (state, age, stale/unknown reason). */
@@ -9,10 +10,12 @@ export function PodsSection(props: {
   intervalMs?: number;
   refreshToken?: number;
 }) {
-  const resource = useEntityResource((api, entity) => api.getPods(entity), [], {
-    intervalMs: props.intervalMs,
-    refreshToken: props.refreshToken,
-  });
+  const resource = useEntityResource(
+    vastaiIncidentApiRef,
+    (api, entity) => api.getPods(entity),
+    [],
+    { intervalMs: props.intervalMs, refreshToken: props.refreshToken },
+  );
   return (
     <SectionState resource={resource} label="pods">
       {signal => (

@@ -4,17 +4,19 @@ import IconButton from '@material-ui/core/IconButton';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import RefreshIcon from '@material-ui/icons/Refresh';
+import { PolledResource } from '../../hooks/usePolledResource';
 import { formatAge } from '../common/format';
 
 /** "Updated 12 s ago", the auto-refresh policy in words, and a manual refresh. */
 export function RefreshControl(props: {
-  updatedAt?: number;
+  /** What is refreshed: its age and whether a read runs now. */
+  resource: Pick<PolledResource<unknown>, 'updatedAt' | 'refreshing'>;
   now: number;
-  refreshing: boolean;
   intervalMs: number;
   onRefresh: () => void;
 }) {
-  const { updatedAt, now, refreshing, intervalMs, onRefresh } = props;
+  const { now, intervalMs, onRefresh } = props;
+  const { updatedAt, refreshing } = props.resource;
   const updated = updatedAt
     ? formatAge(new Date(updatedAt).toISOString(), now)
     : 'never';

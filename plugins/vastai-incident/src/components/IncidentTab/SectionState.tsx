@@ -1,7 +1,7 @@
 import { Progress, WarningPanel } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import { ReactNode } from 'react';
-import { PolledResource } from '../../hooks';
+import { PolledResource } from '../../hooks/usePolledResource';
 import { TriageErrorPanel } from '../common/TriageErrorPanel';
 
 /**

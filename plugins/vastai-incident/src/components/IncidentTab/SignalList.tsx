@@ -1,10 +1,10 @@
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { Signal } from '@internal/plugin-vastai-incident-common';
+import { ColumnHeads } from '../common/ColumnHeads';
 import { formatAge, sourceLabel } from '../common/format';
 import { SignalStateLabel } from '../common/SignalStateLabel';
 
@@ -36,14 +36,7 @@ export function SignalList(props: { signals?: Signal[]; now: number }) {
   }
   return (
     <Table size="small" aria-label="Signals">
-      <TableHead>
-        <TableRow>
-          <TableCell>Source</TableCell>
-          <TableCell>State</TableCell>
-          <TableCell>Summary</TableCell>
-          <TableCell>Observed</TableCell>
-        </TableRow>
-      </TableHead>
+      <ColumnHeads names={['Source', 'State', 'Summary', 'Observed']} />
       <TableBody>
         {signals.map((signal, index) => {
           const caveat = signalCaveat(signal);

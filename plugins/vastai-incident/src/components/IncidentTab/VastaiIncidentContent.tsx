@@ -1,21 +1,22 @@
-import { InfoCard, Progress, WarningPanel } from '@backstage/core-components';
+import { InfoCard, Progress } from '@backstage/core-components';
 import { ResponseError } from '@backstage/errors';
-import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
-import Typography from '@material-ui/core/Typography';
-import { DEFAULT_REFRESH_INTERVAL_MS, useNow, useTriage } from '../../hooks';
-import { branchLabel, formatAge } from '../common/format';
-import { SeverityBadge } from '../common/SeverityBadge';
+import { ReactNode, useCallback, useState } from 'react';
+import { useTriage } from '../../hooks/useEntityResource';
+import { useNow } from '../../hooks/useNow';
+import { DEFAULT_REFRESH_INTERVAL_MS } from '../../hooks/usePolledResource';
 import { TriageErrorPanel } from '../common/TriageErrorPanel';
-import { useCallback, useState } from 'react';
-import { IncidentPanel } from '../Incidents';
-import { RemediationPanel } from '../Remediation';
+import { IncidentPanel } from '../Incidents/IncidentPanel';
+import { RemediationLauncherProvider } from '../Remediation/RemediationLauncher';
+import { RemediationPanel } from '../Remediation/RemediationPanel';
 import { DecisionTree } from './DecisionTree';
+import { TabSectionId } from './JumpNav';
 import { LogsSection } from './LogsSection';
 import { MetricsSection } from './MetricsSection';
 import { PodsSection } from './PodsSection';
 import { RefreshControl } from './RefreshControl';
 import { SignalList } from './SignalList';
+import { TriageSummary } from './TriageSummary';
 
 export interface VastaiIncidentContentProps {
   /** Auto-refresh period; 0 turns it off. Default 30 s. */
@@ -28,6 +29,15 @@ function isTerminal(error?: Error): boolean {
     !!error &&
     ResponseError.is(error) &&
     (error.statusCode === 403 || error.statusCode === 404)
+  );
+}
+
+/** One full-width section of the tab, the target of its jump link. */
+function Section(props: { id: TabSectionId; children: ReactNode }) {
+  return (
+    <Grid item xs={12} id={props.id} component="section">
+      {props.children}
+    </Grid>
   );
 }
 
@@ -54,112 +64,66 @@ export function VastaiIncidentContent(props: VastaiIncidentContentProps) {
   if (!report) {
     return <Progress />;
   }
-  const reasons = Array.isArray(report.reasons) ? report.reasons : [];
 
   return (
-    <Grid container spacing={3}>
-      <Grid item xs={12}>
-        <InfoCard
-          title="Triage"
-          subheader={
-            report.integration
-              ? `Integration: ${report.integration}`
-              : undefined
-          }
-          action={
-            <RefreshControl
-              updatedAt={triage.updatedAt}
-              now={now}
-              refreshing={triage.refreshing}
-              intervalMs={intervalMs}
-              onRefresh={refreshAll}
-            />
-          }
-        >
-          {triage.error && (
-            <Box mb={2}>
-              <WarningPanel
-                severity="warning"
-                title="Refresh failed: showing the last report"
-                message={triage.error.message}
-              />
-            </Box>
-          )}
-          <Box
-            display="flex"
-            alignItems="center"
-            flexWrap="wrap"
-            style={{ gap: 16 }}
-          >
-            <SeverityBadge severity={report.severity} />
-            <Typography variant="h6" component="p" data-testid="vastai-verdict">
-              {report.verdict || 'The backend gave no verdict.'}
-            </Typography>
-          </Box>
-          <Box mt={2}>
-            <Typography variant="body2">
-              Branch:{' '}
-              <strong data-testid="vastai-branch">
-                {branchLabel(report.branch)}
-              </strong>
-              {report.generatedAt && (
-                <> · triaged {formatAge(report.generatedAt, now)}</>
-              )}
-            </Typography>
-          </Box>
-          {reasons.length > 0 && (
-            <Box mt={1}>
-              <Typography variant="subtitle2">Why</Typography>
-              <ul>
-                {reasons.map((reason, index) => (
-                  <li key={index}>
-                    <Typography variant="body2">{reason}</Typography>
-                  </li>
-                ))}
-              </ul>
-            </Box>
-          )}
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12}>
-        <InfoCard title="Runbook decision tree">
-          <DecisionTree path={report.path} branch={report.branch} />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12}>
-        <InfoCard title="Signals">
-          <SignalList signals={report.signals} now={now} />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12}>
-        <InfoCard title="Error rate and latency">
-          <MetricsSection
-            intervalMs={intervalMs > 0 ? intervalMs * 2 : 0}
-            refreshToken={refreshToken}
-          />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12}>
-        <InfoCard title="Pods">
-          <PodsSection
+    <RemediationLauncherProvider>
+      <Grid container spacing={3}>
+        <Grid item xs={12}>
+          <TriageSummary
+            report={report}
             now={now}
-            intervalMs={intervalMs}
-            refreshToken={refreshToken}
+            refreshError={triage.error}
+            incidentIntervalMs={intervalMs}
+            action={
+              <RefreshControl
+                resource={triage}
+                now={now}
+                intervalMs={intervalMs}
+                onRefresh={refreshAll}
+              />
+            }
           />
-        </InfoCard>
+        </Grid>
+        <Section id="vastai-section-tree">
+          <InfoCard title="Runbook decision tree">
+            <DecisionTree path={report.path} branch={report.branch} />
+          </InfoCard>
+        </Section>
+        <Section id="vastai-section-signals">
+          <InfoCard title="Signals">
+            <SignalList signals={report.signals} now={now} />
+          </InfoCard>
+        </Section>
+        <Section id="vastai-section-charts">
+          <InfoCard title="Error rate and latency">
+            <MetricsSection
+              intervalMs={intervalMs > 0 ? intervalMs * 2 : 0}
+              refreshToken={refreshToken}
+            />
+          </InfoCard>
+        </Section>
+        <Section id="vastai-section-pods">
+          <InfoCard title="Pods">
+            <PodsSection
+              now={now}
+              intervalMs={intervalMs}
+              refreshToken={refreshToken}
+            />
+          </InfoCard>
+        </Section>
+        <Section id="vastai-section-logs">
+          <InfoCard title="Recent error log lines">
+            <LogsSection intervalMs={intervalMs} refreshToken={refreshToken} />
+          </InfoCard>
+        </Section>
+        <Section id="vastai-section-remediation">
+          <RemediationPanel actions={report.actions} />
+        </Section>
+        <Section id="vastai-section-incident">
+          <IncidentPanel report={report} />
+        </Section>
       </Grid>
-      <Grid item xs={12}>
-        <InfoCard title="Recent error log lines">
-          <LogsSection intervalMs={intervalMs} refreshToken={refreshToken} />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12}>
-        <RemediationPanel actions={report.actions} />
-      </Grid>
-      <Grid item xs={12}>
-        <IncidentPanel report={report} />
-      </Grid>
-    </Grid>
+    </RemediationLauncherProvider>
   );
 }
 

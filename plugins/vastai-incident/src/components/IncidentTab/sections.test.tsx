@@ -1,17 +1,9 @@
-import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
-import {
-  configure,
-  fireEvent,
-  screen,
-  waitFor,
-  within,
-} from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MetricRangeResponse } from '@internal/plugin-vastai-incident-common';
-import { VastaiIncidentApi, vastaiIncidentApiRef } from '../../api';
+import { VastaiIncidentApi } from '../../api/VastaiIncidentApi';
+import { renderOnEntity } from '../../testing/apis';
 import {
-  annotatedEntity,
   mockVastaiApi,
   responseError,
   secondsAgo,
@@ -19,17 +11,8 @@ import {
 } from '../../testing/fixtures';
 import { VastaiIncidentContent } from './VastaiIncidentContent';
 
-// The machine is shared and charts render slowly in jsdom: wait longer than the default 1 s.
-configure({ asyncUtilTimeout: 5_000 });
-jest.setTimeout(30_000);
-
 function renderTab(api: VastaiIncidentApi) {
-  return renderInTestApp(
-    <EntityProvider entity={annotatedEntity}>
-      <VastaiIncidentContent refreshIntervalMs={0} />
-    </EntityProvider>,
-    { apis: [[vastaiIncidentApiRef, api]] },
-  );
+  return renderOnEntity(<VastaiIncidentContent refreshIntervalMs={0} />, api);
 }
 
 const nowS = Math.floor(Date.now() / 1000);
@@ -212,9 +195,10 @@ describe('the tab sections', () => {
       expect(chart).toHaveTextContent(
         /Stale: the last answer Prometheus gave, 95 s old \(timeout\)/,
       );
+      // The panel says it, and its "Full Error as JSON" may repeat it.
       expect(
-        await screen.findByText(/prometheus exploded/),
-      ).toBeInTheDocument();
+        (await screen.findAllByText(/prometheus exploded/)).length,
+      ).toBeGreaterThan(0);
     });
 
     it('shows a loading state per chart', async () => {
@@ -239,7 +223,8 @@ describe('the tab sections', () => {
         within(pods).getByText('CrashLoopBackOff / OOMKilled'),
       ).toBeInTheDocument();
       expect(within(pods).getByText('7')).toBeInTheDocument();
-      expect(within(pods).getByText(/4 s ago/)).toBeInTheDocument();
+      // The age in words; its number depends on how long the render took.
+      expect(within(pods).getByText(/\d+ s ago/)).toBeInTheDocument();
     });
 
     it('shows the denied state for pods', async () => {

@@ -3,26 +3,23 @@ import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import Alert from '@material-ui/lab/Alert';
-import { useCallback, useEffect, useState } from 'react';
 import {
+  COMM_CHANNELS,
   CommChannel,
   CommMessage,
   CommPreview,
-  COMM_CHANNELS,
   IncidentDetail,
-  IncidentsClient,
-} from '../../api/IncidentsClient';
-import {
-  CHANNEL_LABELS,
-  errorMessage,
-  formatTime,
-  Gate,
-  useTicker,
-} from './support';
+} from '@internal/plugin-vastai-incident-common';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useIncidentsApi } from '../../hooks/useIncidents';
+import { useNow } from '../../hooks/useNow';
+import { ActionHint, ActionRow } from '../common/ActionRow';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { newIdempotencyKey } from '../Remediation/runs';
+import { CHANNEL_LABELS, errorMessage, formatTime, Gate } from './support';
+import { useAction } from './useAction';
 
 interface ChannelProps {
-  client: IncidentsClient;
   incident: IncidentDetail;
   channel: CommChannel;
   send: Gate;
@@ -31,17 +28,20 @@ interface ChannelProps {
 
 /** One channel: the filled template, editable, and the send button. */
 function ChannelComposer(props: ChannelProps) {
-  const { client, incident, channel, send } = props;
+  const { incident, channel, send } = props;
+  const api = useIncidentsApi();
   const label = CHANNEL_LABELS[channel];
   const [preview, setPreview] = useState<CommPreview>();
   const [text, setText] = useState('');
   const [edited, setEdited] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, setError, run } = useAction();
+  // One key per composed message, kept until the backend answered: sending the same text again
+  // after a timeout replays it rather than posting it twice.
+  const sendKey = useRef<{ text: string; key: string }>();
 
   const load = useCallback(async () => {
     try {
-      const p = await client.previewMessage(incident.id, channel);
+      const p = await api.previewMessage(incident.id, channel);
       setPreview(p);
       setText(p.text);
       setEdited(false);
@@ -49,7 +49,7 @@ function ChannelComposer(props: ChannelProps) {
     } catch (e) {
       setError(`Preview failed: ${errorMessage(e)}`);
     }
-  }, [client, incident.id, channel]);
+  }, [api, incident.id, channel, setError]);
 
   // The template follows the incident (status, severity) until someone edits the text.
   useEffect(() => {
@@ -57,23 +57,25 @@ function ChannelComposer(props: ChannelProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [load, incident.updatedAt, incident.messages.length]);
 
-  const doSend = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const message = await client.sendMessage(incident.id, channel, text);
+  const doSend = () =>
+    run(async () => {
+      if (sendKey.current?.text !== text) {
+        sendKey.current = { text, key: newIdempotencyKey() };
+      }
+      const message = await api.sendMessage(
+        incident.id,
+        channel,
+        text,
+        sendKey.current.key,
+      );
+      sendKey.current = undefined;
       if (message.status === 'failed') {
         setError(`${label}: not sent: ${message.reason ?? 'unknown reason'}`);
       } else {
         setEdited(false);
       }
       await props.onSent();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const unavailable = preview?.unavailableReason;
   const reason = !send.allowed ? send.reason : unavailable;
@@ -85,8 +87,11 @@ function ChannelComposer(props: ChannelProps) {
         {preview?.statuspage && (
           <Typography variant="caption" color="textSecondary" component="span">
             {' '}
-            · will {preview.statuspage.action} the status-page incident (
-            {preview.statuspage.status}, component{' '}
+            · will {preview.statuspage.action} the status-page incident
+            {preview.statuspage.action === 'create' && preview.statuspage.name
+              ? ` "${preview.statuspage.name}"`
+              : ''}{' '}
+            ({preview.statuspage.status}, component{' '}
             {preview.statuspage.componentStatus})
           </Typography>
         )}
@@ -108,18 +113,8 @@ function ChannelComposer(props: ChannelProps) {
         disabled={!preview}
         inputProps={{ 'data-testid': `${id}-text`, maxLength: 20000 }}
       />
-      {error && (
-        <Alert severity="error" role="alert">
-          {error}
-        </Alert>
-      )}
-      <Box
-        display="flex"
-        alignItems="center"
-        flexWrap="wrap"
-        style={{ gap: 8 }}
-        mt={1}
-      >
+      <ErrorAlert message={error} />
+      <ActionRow mt={1}>
         <Button
           variant="contained"
           color="primary"
@@ -132,16 +127,8 @@ function ChannelComposer(props: ChannelProps) {
         <Button onClick={load} disabled={busy}>
           Reset from template
         </Button>
-        {reason && (
-          <Typography
-            variant="caption"
-            color="textSecondary"
-            id={`${id}-reason`}
-          >
-            {reason}
-          </Typography>
-        )}
-      </Box>
+        <ActionHint id={`${id}-reason`}>{reason}</ActionHint>
+      </ActionRow>
     </Box>
   );
 }
@@ -168,16 +155,12 @@ function whyNoRetry(
 }
 
 /** The messages sent so far, failed ones with their reason and a retry button. */
-function SentMessages(props: {
-  client: IncidentsClient;
-  incident: IncidentDetail;
-  send: Gate;
-  onChanged: () => Promise<void>;
-}) {
-  const { client, incident, send } = props;
-  const now = useTicker();
-  const [busyId, setBusyId] = useState<string>();
-  const [error, setError] = useState<string>();
+function SentMessages(props: CommsSectionProps) {
+  const { incident, send } = props;
+  const api = useIncidentsApi();
+  const now = useNow();
+  const [retrying, setRetrying] = useState<string>();
+  const { error, setError, run } = useAction();
   const messages = [...incident.messages].sort(
     (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt),
   );
@@ -188,28 +171,22 @@ function SentMessages(props: {
       </Typography>
     );
   }
+
   const retry = async (message: CommMessage) => {
-    setBusyId(message.id);
-    setError(undefined);
-    try {
-      const after = await client.retryMessage(incident.id, message.id);
+    setRetrying(message.id);
+    await run(async () => {
+      const after = await api.retryMessage(incident.id, message.id);
       if (after.status === 'failed') {
         setError(`Retry failed: ${after.reason ?? 'unknown reason'}`);
       }
       await props.onChanged();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusyId(undefined);
-    }
+    });
+    setRetrying(undefined);
   };
+
   return (
     <>
-      {error && (
-        <Alert severity="error" role="alert">
-          {error}
-        </Alert>
-      )}
+      <ErrorAlert message={error} />
       <ul
         aria-label="Messages sent"
         data-testid="vastai-comms-messages"
@@ -231,12 +208,7 @@ function SentMessages(props: {
                 {message.attempts} attempt{message.attempts === 1 ? '' : 's'}
               </Typography>
               {message.status === 'failed' && (
-                <Box
-                  display="flex"
-                  alignItems="center"
-                  flexWrap="wrap"
-                  style={{ gap: 8 }}
-                >
+                <ActionRow>
                   <Typography variant="body2" color="error">
                     Reason: {message.reason ?? 'unknown'}
                     {message.upstreamStatus
@@ -247,19 +219,15 @@ function SentMessages(props: {
                     size="small"
                     variant="outlined"
                     onClick={() => retry(message)}
-                    disabled={!!retryReason || busyId === message.id}
+                    disabled={!!retryReason || retrying === message.id}
                     aria-label={`Retry ${
                       CHANNEL_LABELS[message.channel]
                     } message`}
                   >
-                    {busyId === message.id ? 'Retrying…' : 'Retry'}
+                    {retrying === message.id ? 'Retrying…' : 'Retry'}
                   </Button>
-                  {retryReason && (
-                    <Typography variant="caption" color="textSecondary">
-                      {retryReason}
-                    </Typography>
-                  )}
-                </Box>
+                  <ActionHint>{retryReason}</ActionHint>
+                </ActionRow>
               )}
             </li>
           );
@@ -270,7 +238,6 @@ function SentMessages(props: {
 }
 
 export interface CommsSectionProps {
-  client: IncidentsClient;
   incident: IncidentDetail;
   send: Gate;
   onChanged: () => Promise<void>;
@@ -284,7 +251,6 @@ export function CommsSection(props: CommsSectionProps) {
         {COMM_CHANNELS.map(channel => (
           <Grid item xs={12} md={6} key={channel}>
             <ChannelComposer
-              client={props.client}
               incident={props.incident}
               channel={channel}
               send={props.send}

@@ -3,18 +3,16 @@ import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
-import MenuItem from '@material-ui/core/MenuItem';
-import TextField from '@material-ui/core/TextField';
-import Alert from '@material-ui/lab/Alert';
+import TextField, { TextFieldProps } from '@material-ui/core/TextField';
 import {
+  DeclareIncidentRequest,
   Severity,
-  SEVERITY_MEANING,
 } from '@internal/plugin-vastai-incident-common';
 import { FormEvent, useEffect, useState } from 'react';
-import { DeclareIncidentRequest } from '../../api/IncidentsClient';
-import { errorMessage } from './support';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { SeverityField } from './SeverityField';
+import { useAction } from './useAction';
 
-const SEVERITIES: Severity[] = ['P1', 'P2', 'P3', 'P4'];
 const USER_REF = /^user:([A-Za-z0-9._-]+\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export interface DeclareIncidentDialogProps {
@@ -30,25 +28,60 @@ export interface DeclareIncidentDialogProps {
   onDeclare: (request: DeclareIncidentRequest) => Promise<void>;
 }
 
+/** A full-width text field of the form, its value as a string. */
+function FormField(
+  props: Omit<TextFieldProps, 'onChange'> & {
+    onChange: (value: string) => void;
+  },
+) {
+  const { onChange, ...rest } = props;
+  return (
+    <TextField
+      fullWidth
+      margin="normal"
+      {...(rest as TextFieldProps)}
+      onChange={e => onChange(e.target.value)}
+    />
+  );
+}
+
+interface DeclareForm {
+  title: string;
+  impact: string;
+  severity: Severity;
+  commander: string;
+}
+
 /** Title, impact, severity (from triage) and commander (you, unless changed). */
 export function DeclareIncidentDialog(props: DeclareIncidentDialogProps) {
   const { open, triageSeverity, suggestedTitle, currentUser } = props;
-  const [title, setTitle] = useState('');
-  const [impact, setImpact] = useState('');
-  const [severity, setSeverity] = useState<Severity>('P4');
-  const [commander, setCommander] = useState('');
-  const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<string>();
+  const [form, setForm] = useState<DeclareForm>({
+    title: '',
+    impact: '',
+    severity: 'P4',
+    commander: '',
+  });
+  const { title, impact, severity, commander } = form;
+  const { busy: submitting, error, setError, run } = useAction();
 
   // Fresh values each time the dialog opens: triage may have changed meanwhile.
   useEffect(() => {
     if (!open) return;
-    setTitle(suggestedTitle ?? '');
-    setImpact('');
-    setSeverity(triageSeverity ?? 'P4');
-    setCommander(currentUser ?? '');
+    setForm({
+      title: suggestedTitle ?? '',
+      impact: '',
+      severity: triageSeverity ?? 'P4',
+      commander: currentUser ?? '',
+    });
     setError(undefined);
-  }, [open, suggestedTitle, triageSeverity, currentUser]);
+  }, [open, suggestedTitle, triageSeverity, currentUser, setError]);
+
+  /** The id, value and change handler of one text field of the form. */
+  const field = (name: 'title' | 'impact' | 'commander') => ({
+    id: `vastai-declare-incident-${name}`,
+    value: form[name],
+    onChange: (value: string) => setForm(f => ({ ...f, [name]: value })),
+  });
 
   const commanderValid =
     commander.trim() === '' || USER_REF.test(commander.trim());
@@ -58,24 +91,18 @@ export function DeclareIncidentDialog(props: DeclareIncidentDialogProps) {
     commanderValid &&
     !submitting;
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!canSubmit) return;
-    setSubmitting(true);
-    setError(undefined);
-    try {
-      await props.onDeclare({
+    run(() =>
+      props.onDeclare({
         entityRef: props.entityRef,
         title: title.trim(),
         impact: impact.trim(),
         severity,
         ...(commander.trim() ? { commander: commander.trim() } : {}),
-      });
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setSubmitting(false);
-    }
+      }),
+    );
   };
 
   return (
@@ -89,40 +116,28 @@ export function DeclareIncidentDialog(props: DeclareIncidentDialogProps) {
       <form onSubmit={submit} noValidate>
         <DialogTitle id="vastai-declare-title">Declare incident</DialogTitle>
         <DialogContent>
-          {error && (
-            <Alert severity="error" role="alert">
-              {error}
-            </Alert>
-          )}
-          <TextField
-            id="vastai-declare-incident-title"
+          <ErrorAlert message={error} />
+          <FormField
+            {...field('title')}
             label="Title"
-            value={title}
-            onChange={e => setTitle(e.target.value)}
             required
-            fullWidth
-            margin="normal"
             inputProps={{ maxLength: 200 }}
           />
-          <TextField
-            id="vastai-declare-incident-impact"
+          <FormField
+            {...field('impact')}
             label="Impact"
             helperText="Who is affected, and how"
-            value={impact}
-            onChange={e => setImpact(e.target.value)}
             required
-            fullWidth
             multiline
             minRows={2}
-            margin="normal"
             inputProps={{ maxLength: 2000 }}
           />
-          <TextField
-            select
+          <SeverityField
             id="vastai-declare-incident-severity"
             label="Severity"
+            ariaLabel="Severity"
             value={severity}
-            onChange={e => setSeverity(e.target.value as Severity)}
+            onChange={s => setForm(f => ({ ...f, severity: s }))}
             helperText={
               triageSeverity
                 ? `Triage says ${triageSeverity}`
@@ -130,29 +145,16 @@ export function DeclareIncidentDialog(props: DeclareIncidentDialogProps) {
             }
             fullWidth
             margin="normal"
-            SelectProps={{
-              SelectDisplayProps: { 'aria-label': 'Severity' } as any,
-            }}
-          >
-            {SEVERITIES.map(s => (
-              <MenuItem key={s} value={s}>
-                {s} · {SEVERITY_MEANING[s]}
-              </MenuItem>
-            ))}
-          </TextField>
-          <TextField
-            id="vastai-declare-incident-commander"
+          />
+          <FormField
+            {...field('commander')}
             label="Incident commander"
-            value={commander}
-            onChange={e => setCommander(e.target.value)}
             error={!commanderValid}
             helperText={
               commanderValid
                 ? 'A user entity ref; you by default'
                 : 'Must be a user entity ref, like user:default/jane'
             }
-            fullWidth
-            margin="normal"
           />
         </DialogContent>
         <DialogActions>

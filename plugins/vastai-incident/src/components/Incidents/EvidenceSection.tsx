@@ -3,16 +3,20 @@ import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import { useEffect, useState } from 'react';
 import {
   EvidenceBundle,
   IncidentDetail,
-  IncidentsClient,
-} from '../../api/IncidentsClient';
-import { errorMessage, formatTime, Gate, saveFile } from './support';
+} from '@internal/plugin-vastai-incident-common';
+import { useEffect, useState } from 'react';
+import { useIncidentsApi } from '../../hooks/useIncidents';
+import { useLogsPermission } from '../../hooks/useLogsPermission';
+import { ActionHint, ActionRow } from '../common/ActionRow';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { NotAllowed } from '../common/NotAllowed';
+import { errorMessage, formatTime, Gate } from './support';
+import { useAction } from './useAction';
 
 export interface EvidenceSectionProps {
-  client: IncidentsClient;
   incident: IncidentDetail;
   build: Gate;
   /** How often a building bundle's progress is read. */
@@ -27,15 +31,31 @@ function formatBytes(bytes?: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** Builds the evidence bundle in the background, shows its progress, then offers it. */
+/**
+ * Builds the evidence bundle in the background, shows its progress, then offers it; only with
+ * the logs permission (a bundle holds logs), and why not in its place without it.
+ */
 export function EvidenceSection(props: EvidenceSectionProps) {
-  const { client, incident, build } = props;
+  const gate = useLogsPermission(props.incident.entityRef);
+  if (gate.reason) {
+    return (
+      <Box data-testid="vastai-evidence">
+        <NotAllowed what="Evidence bundle" reason={gate.reason} />
+      </Box>
+    );
+  }
+  if (!gate.allowed) return null;
+  return <EvidenceBundles {...props} />;
+}
+
+function EvidenceBundles(props: EvidenceSectionProps) {
+  const { incident, build } = props;
+  const api = useIncidentsApi();
   const pollMs = props.pollMs ?? 1000;
   const [latest, setLatest] = useState<EvidenceBundle | undefined>(
     incident.evidence[0],
   );
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, setError, run, download } = useAction();
 
   // The record from the incident wins unless ours is newer (a build we just started).
   useEffect(() => {
@@ -57,7 +77,7 @@ export function EvidenceSection(props: EvidenceSectionProps) {
     let stopped = false;
     const timer = setInterval(async () => {
       try {
-        const bundle = await client.getEvidence(incident.id, buildingId);
+        const bundle = await api.getEvidence(incident.id, buildingId);
         if (stopped) return;
         setLatest(bundle);
         if (bundle.status !== 'building') onChanged();
@@ -69,27 +89,10 @@ export function EvidenceSection(props: EvidenceSectionProps) {
       stopped = true;
       clearInterval(timer);
     };
-  }, [client, incident.id, buildingId, pollMs, onChanged]);
+  }, [api, incident.id, buildingId, pollMs, onChanged, setError]);
 
-  const start = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      setLatest(await client.startEvidence(incident.id));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const download = async (bundle: EvidenceBundle) => {
-    setError(undefined);
-    try {
-      saveFile(await client.downloadEvidence(incident.id, bundle.id));
-    } catch (e) {
-      setError(`Download failed: ${errorMessage(e)}`);
-    }
-  };
+  const start = () =>
+    run(async () => setLatest(await api.startEvidence(incident.id)));
 
   return (
     <Box data-testid="vastai-evidence">
@@ -97,17 +100,8 @@ export function EvidenceSection(props: EvidenceSectionProps) {
         A .tar.gz of the triage, logs, metric ranges, vendor status, timeline
         and audit rows of the incident window, secrets redacted.
       </Typography>
-      {error && (
-        <Alert severity="error" role="alert">
-          {error}
-        </Alert>
-      )}
-      <Box
-        display="flex"
-        alignItems="center"
-        flexWrap="wrap"
-        style={{ gap: 8 }}
-      >
+      <ErrorAlert message={error} />
+      <ActionRow>
         <Button
           variant="outlined"
           onClick={start}
@@ -116,16 +110,8 @@ export function EvidenceSection(props: EvidenceSectionProps) {
         >
           {latest ? 'Build a new evidence bundle' : 'Build evidence bundle'}
         </Button>
-        {build.reason && (
-          <Typography
-            variant="caption"
-            color="textSecondary"
-            id="vastai-evidence-reason"
-          >
-            {build.reason}
-          </Typography>
-        )}
-      </Box>
+        <ActionHint id="vastai-evidence-reason">{build.reason}</ActionHint>
+      </ActionRow>
       {latest?.status === 'building' && (
         <Box mt={2}>
           <Typography variant="body2" id="vastai-evidence-progress-label">
@@ -139,13 +125,7 @@ export function EvidenceSection(props: EvidenceSectionProps) {
         </Box>
       )}
       {latest?.status === 'ready' && (
-        <Box
-          mt={2}
-          display="flex"
-          alignItems="center"
-          flexWrap="wrap"
-          style={{ gap: 8 }}
-        >
+        <ActionRow mt={2}>
           <Typography variant="body2">
             Ready {formatTime(latest.updatedAt)} (
             {formatBytes(latest.sizeBytes)})
@@ -153,11 +133,13 @@ export function EvidenceSection(props: EvidenceSectionProps) {
           <Button
             color="primary"
             variant="contained"
-            onClick={() => download(latest)}
+            onClick={() =>
+              download(() => api.downloadEvidence(incident.id, latest.id))
+            }
           >
             Download evidence bundle (.tar.gz)
           </Button>
-        </Box>
+        </ActionRow>
       )}
       {latest?.status === 'failed' && (
         <Box mt={2}>

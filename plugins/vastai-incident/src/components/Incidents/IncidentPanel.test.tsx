@@ -1,15 +1,11 @@
-import { discoveryApiRef, fetchApiRef } from '@backstage/frontend-plugin-api';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { configure, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { clientApis } from '../../testing/apis';
+import { FakeIncidentBackend } from '../../testing/fakeIncidentBackend';
 import { annotatedEntity, triageReport } from '../../testing/fixtures';
 import { IncidentPanel } from './IncidentPanel';
-import { FakeIncidentBackend } from './testing/fakeIncidentBackend';
-
-jest.setTimeout(30_000);
-// The machine is shared and busy: give each findBy/waitFor more than the default second.
-configure({ asyncUtilTimeout: 5_000 });
 
 /** What the mock permission API answers (AuthorizeResult's values). */
 type Decision = 'ALLOW' | 'DENY';
@@ -55,11 +51,7 @@ async function renderPanel(
     </EntityProvider>,
     {
       apis: [
-        [fetchApiRef, { fetch: backend.fetch }],
-        [
-          discoveryApiRef,
-          { getBaseUrl: async (id: string) => `http://backend/api/${id}` },
-        ],
+        ...clientApis(backend.fetch),
         mockApis.permission({ authorize }),
         mockApis.identity({ userEntityRef: 'user:default/jane' }),
       ],
@@ -291,16 +283,20 @@ describe('IncidentPanel', () => {
     await renderPanel(setup);
     const user = userEvent.setup();
 
+    // The build is held at each step until the test has seen it.
+    backend.evidenceProgressLimit = 0;
     await user.click(
       await screen.findByRole('button', { name: 'Build evidence bundle' }),
     );
     const evidence = screen.getByTestId('vastai-evidence');
     await within(evidence).findByText('Building the evidence bundle: 0%');
+    backend.evidenceProgressLimit = 50;
     await within(evidence).findByText('Building the evidence bundle: 50%');
     expect(within(evidence).getByRole('progressbar')).toHaveAttribute(
       'aria-valuenow',
       '50',
     );
+    backend.evidenceProgressLimit = 100;
     const download = await within(evidence).findByRole('button', {
       name: 'Download evidence bundle (.tar.gz)',
     });

@@ -9,17 +9,17 @@ import Divider from '@material-ui/core/Divider';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import Alert from '@material-ui/lab/Alert';
 import {
+  DeclareIncidentRequest,
+  IncidentChanges,
   TriageReport,
   vastaiCommsSendPermission,
   vastaiIncidentManagePermission,
 } from '@internal/plugin-vastai-incident-common';
 import { ReactNode, useCallback, useEffect, useState } from 'react';
-import {
-  DeclareIncidentRequest,
-  IncidentChanges,
-} from '../../api/IncidentsClient';
+import { useIncidents, useIncidentsApi } from '../../hooks/useIncidents';
+import { ActionHint, ActionRow } from '../common/ActionRow';
+import { ErrorAlert } from '../common/ErrorAlert';
 import { CommsSection } from './CommsSection';
 import { DeclareIncidentDialog } from './DeclareIncidentDialog';
 import { EvidenceSection } from './EvidenceSection';
@@ -27,8 +27,6 @@ import { IncidentSummary } from './IncidentSummary';
 import { IncidentTimeline } from './IncidentTimeline';
 import { PostmortemSection } from './PostmortemSection';
 import { errorMessage, formatTime, Gate } from './support';
-import { useIncidents } from './useIncidents';
-import { useIncidentsClient } from './useIncidentsClient';
 
 export interface IncidentPanelProps {
   /** The current triage: pre-fills the severity and title of a new incident. */
@@ -73,13 +71,9 @@ function Section(props: { title: string; children: ReactNode; id: string }) {
 export function IncidentPanel(props: IncidentPanelProps) {
   const { entity } = useEntity();
   const entityRef = stringifyEntityRef(entity);
-  const client = useIncidentsClient();
+  const api = useIncidentsApi();
   const identityApi = useApi(identityApiRef);
-  const state = useIncidents(
-    client,
-    entityRef,
-    props.refreshIntervalMs ?? 10_000,
-  );
+  const state = useIncidents(entityRef, props.refreshIntervalMs ?? 10_000);
   const manage = gate(
     usePermission({
       permission: vastaiIncidentManagePermission,
@@ -111,28 +105,24 @@ export function IncidentPanel(props: IncidentPanelProps) {
   const { refresh, choose, detail } = state;
   const declare = useCallback(
     async (request: DeclareIncidentRequest) => {
-      await client.declare(request);
+      await api.declare(request);
       setDeclaring(false);
       choose(undefined);
     },
-    [client, choose],
+    [api, choose],
   );
-  const change = useCallback(
-    async (changes: IncidentChanges) => {
+  /** Acts on the shown incident, then reads it again so the change shows. */
+  const onShown = useCallback(
+    async (act: (id: string) => Promise<unknown>) => {
       if (!detail) return;
-      await client.update(detail.id, changes);
+      await act(detail.id);
       await refresh();
     },
-    [client, detail, refresh],
+    [detail, refresh],
   );
-  const addNote = useCallback(
-    async (text: string) => {
-      if (!detail) return;
-      await client.addNote(detail.id, text);
-      await refresh();
-    },
-    [client, detail, refresh],
-  );
+  const change = (changes: IncidentChanges) =>
+    onShown(id => api.update(id, changes));
+  const addNote = (text: string) => onShown(id => api.addNote(id, text));
 
   if (state.loading) {
     return (
@@ -155,19 +145,14 @@ export function IncidentPanel(props: IncidentPanelProps) {
       subheader="Declare, communicate, collect evidence, write the postmortem"
     >
       <Box data-testid="vastai-incident-panel">
-        {state.error && (
-          <Alert severity="error" role="alert">
-            Could not read the incidents: {errorMessage(state.error)}
-          </Alert>
-        )}
+        <ErrorAlert
+          message={
+            state.error &&
+            `Could not read the incidents: ${errorMessage(state.error)}`
+          }
+        />
         {!openIncident && (
-          <Box
-            display="flex"
-            alignItems="center"
-            flexWrap="wrap"
-            style={{ gap: 12 }}
-            mb={2}
-          >
+          <ActionRow gap={12} mb={2}>
             <Typography variant="body1">
               No incident is open for this entity.
             </Typography>
@@ -182,16 +167,8 @@ export function IncidentPanel(props: IncidentPanelProps) {
             >
               Declare incident
             </Button>
-            {manage.reason && (
-              <Typography
-                variant="caption"
-                color="textSecondary"
-                id="vastai-declare-reason"
-              >
-                {manage.reason}
-              </Typography>
-            )}
-          </Box>
+            <ActionHint id="vastai-declare-reason">{manage.reason}</ActionHint>
+          </ActionRow>
         )}
         {incidents.length > 1 && detail && (
           <TextField
@@ -219,12 +196,7 @@ export function IncidentPanel(props: IncidentPanelProps) {
               onChange={change}
             />
             <Section title="Communication" id="vastai-incident-comms">
-              <CommsSection
-                client={client}
-                incident={detail}
-                send={send}
-                onChanged={refresh}
-              />
+              <CommsSection incident={detail} send={send} onChanged={refresh} />
             </Section>
             <Section title="Timeline" id="vastai-incident-timeline-title">
               <IncidentTimeline
@@ -235,7 +207,6 @@ export function IncidentPanel(props: IncidentPanelProps) {
             </Section>
             <Section title="Evidence bundle" id="vastai-incident-evidence">
               <EvidenceSection
-                client={client}
                 incident={detail}
                 build={manage}
                 pollMs={props.evidencePollMs}
@@ -243,11 +214,7 @@ export function IncidentPanel(props: IncidentPanelProps) {
               />
             </Section>
             <Section title="Postmortem" id="vastai-incident-postmortem">
-              <PostmortemSection
-                client={client}
-                incident={detail}
-                edit={manage}
-              />
+              <PostmortemSection incident={detail} edit={manage} />
             </Section>
           </>
         )}

@@ -1,37 +1,33 @@
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
-import MenuItem from '@material-ui/core/MenuItem';
 import Step from '@material-ui/core/Step';
 import StepButton from '@material-ui/core/StepButton';
 import Stepper from '@material-ui/core/Stepper';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import Alert from '@material-ui/lab/Alert';
 import {
-  Severity,
+  INCIDENT_STATUSES,
+  Incident,
+  IncidentChanges,
+  IncidentDetail,
   SEVERITY_MEANING,
   SEVERITY_RESPONSE_MINUTES,
 } from '@internal/plugin-vastai-incident-common';
 import { useEffect, useState } from 'react';
-import {
-  IncidentChanges,
-  IncidentDetail,
-  INCIDENT_STATUSES,
-} from '../../api/IncidentsClient';
-import {
-  errorMessage,
-  formatDuration,
-  formatTime,
-  Gate,
-  useTicker,
-} from './support';
-
-const SEVERITIES: Severity[] = ['P1', 'P2', 'P3', 'P4'];
+import { useNow } from '../../hooks/useNow';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { SeverityField } from './SeverityField';
+import { formatDuration, formatTime, Gate } from './support';
+import { useAction } from './useAction';
 
 /** The response-time target as a clock; overdue said in words, not only in colour. */
-export function ResponseClock(props: { incident: IncidentDetail }) {
+export function ResponseClock(props: {
+  incident: Incident;
+  /** Unique on the page: the tab's summary shows the same clock as the incident panel. */
+  testId?: string;
+}) {
   const { incident } = props;
-  const now = useTicker();
+  const now = useNow();
   const due = Date.parse(incident.responseDueAt);
   const target = SEVERITY_RESPONSE_MINUTES[incident.severity];
   let text: string;
@@ -59,7 +55,7 @@ export function ResponseClock(props: { incident: IncidentDetail }) {
       variant="body1"
       role="timer"
       aria-live="off"
-      data-testid="vastai-incident-clock"
+      data-testid={props.testId ?? 'vastai-incident-clock'}
       data-overdue={overdue ? 'true' : 'false'}
       color={overdue ? 'error' : 'textPrimary'}
       style={{ fontWeight: overdue ? 700 : 400 }}
@@ -81,22 +77,12 @@ export function IncidentSummary(props: IncidentSummaryProps) {
   const { incident, manage } = props;
   const resolved = incident.status === 'resolved';
   const editable = manage.allowed && !resolved;
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
   const [commander, setCommander] = useState(incident.commander);
   useEffect(() => setCommander(incident.commander), [incident.commander]);
 
-  const change = async (changes: IncidentChanges) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await props.onChange(changes);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const change = (changes: IncidentChanges) =>
+    run(() => props.onChange(changes));
   const activeStep = INCIDENT_STATUSES.indexOf(incident.status);
   const disabledReason = resolved
     ? 'The incident is resolved; declare a new one instead.'
@@ -116,13 +102,7 @@ export function IncidentSummary(props: IncidentSummaryProps) {
       <Box mt={1}>
         <ResponseClock incident={incident} />
       </Box>
-      {error && (
-        <Box mt={1}>
-          <Alert severity="error" role="alert">
-            {error}
-          </Alert>
-        </Box>
-      )}
+      <ErrorAlert message={error} mt={1} />
       <Stepper
         activeStep={activeStep}
         nonLinear
@@ -160,13 +140,13 @@ export function IncidentSummary(props: IncidentSummaryProps) {
         </Typography>
       )}
       <Box display="flex" flexWrap="wrap" style={{ gap: 16 }} mt={2}>
-        <TextField
-          select
+        <SeverityField
           id="vastai-incident-severity"
           label="Severity"
+          ariaLabel="Incident severity"
           value={incident.severity}
           disabled={!editable || busy}
-          onChange={e => change({ severity: e.target.value as Severity })}
+          onChange={severity => change({ severity })}
           helperText={
             incident.lastTriageSeverity &&
             incident.lastTriageSeverity !== incident.severity
@@ -174,16 +154,7 @@ export function IncidentSummary(props: IncidentSummaryProps) {
               : SEVERITY_MEANING[incident.severity]
           }
           style={{ minWidth: 200 }}
-          SelectProps={{
-            SelectDisplayProps: { 'aria-label': 'Incident severity' } as any,
-          }}
-        >
-          {SEVERITIES.map(s => (
-            <MenuItem key={s} value={s}>
-              {s} · {SEVERITY_MEANING[s]}
-            </MenuItem>
-          ))}
-        </TextField>
+        />
         <Box display="flex" alignItems="flex-start" style={{ gap: 8 }}>
           <TextField
             id="vastai-incident-commander"

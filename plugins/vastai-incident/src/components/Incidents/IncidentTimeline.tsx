@@ -2,10 +2,11 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import Alert from '@material-ui/lab/Alert';
+import { TimelineEvent } from '@internal/plugin-vastai-incident-common';
 import { FormEvent, useState } from 'react';
-import { TimelineEvent } from '../../api/IncidentsClient';
-import { errorMessage, formatTime, Gate } from './support';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { formatTime, Gate } from './support';
+import { useAction } from './useAction';
 
 const KIND_LABELS: Record<string, string> = {
   declared: 'Declared',
@@ -31,25 +32,18 @@ export interface IncidentTimelineProps {
 /** Every recorded event, newest first, each with its time, actor and kind. */
 export function IncidentTimeline(props: IncidentTimelineProps) {
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
   const newestFirst = [...props.events].sort(
     (a, b) => Date.parse(b.at) - Date.parse(a.at) || b.id - a.id,
   );
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!note.trim()) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    run(async () => {
       await props.onAddNote(note.trim());
       setNote('');
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -76,11 +70,7 @@ export function IncidentTimeline(props: IncidentTimelineProps) {
           </Button>
         </Box>
       </form>
-      {error && (
-        <Alert severity="error" role="alert">
-          {error}
-        </Alert>
-      )}
+      <ErrorAlert message={error} />
       <ol
         aria-label="Incident timeline, newest first"
         data-testid="vastai-incident-timeline"

@@ -6,34 +6,36 @@ import Tabs from '@material-ui/core/Tabs';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import { useCallback, useEffect, useState } from 'react';
 import {
   IncidentDetail,
-  IncidentsClient,
   Postmortem,
-} from '../../api/IncidentsClient';
-import { errorMessage, formatTime, Gate, saveFile } from './support';
+} from '@internal/plugin-vastai-incident-common';
+import { useCallback, useEffect, useState } from 'react';
+import { useIncidentsApi } from '../../hooks/useIncidents';
+import { ActionHint, ActionRow } from '../common/ActionRow';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { errorMessage, formatTime, Gate } from './support';
+import { useAction } from './useAction';
 
 export interface PostmortemSectionProps {
-  client: IncidentsClient;
   incident: IncidentDetail;
   edit: Gate;
 }
 
 /** The postmortem draft from the runbook's template: preview, edit, save, download. */
 export function PostmortemSection(props: PostmortemSectionProps) {
-  const { client, incident, edit } = props;
+  const { incident, edit } = props;
+  const api = useIncidentsApi();
   const [postmortem, setPostmortem] = useState<Postmortem>();
   const [text, setText] = useState('');
   const [dirty, setDirty] = useState(false);
   const [mode, setMode] = useState<'preview' | 'edit'>('preview');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
+  const { busy, error, setError, run, download } = useAction();
 
   const load = useCallback(async () => {
     try {
-      const p = await client.getPostmortem(incident.id);
+      const p = await api.getPostmortem(incident.id);
       setPostmortem(p);
       setText(p.markdown);
       setDirty(false);
@@ -41,7 +43,7 @@ export function PostmortemSection(props: PostmortemSectionProps) {
     } catch (e) {
       setError(errorMessage(e));
     }
-  }, [client, incident.id]);
+  }, [api, incident.id, setError]);
 
   // The generated draft follows the timeline until it is edited or saved.
   useEffect(() => {
@@ -49,29 +51,15 @@ export function PostmortemSection(props: PostmortemSectionProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [load, incident.updatedAt, incident.timeline.length]);
 
-  const save = async () => {
-    setBusy(true);
-    setError(undefined);
+  const save = () => {
     setNotice(undefined);
-    try {
-      const saved = await client.savePostmortem(incident.id, text);
+    return run(async () => {
+      const saved = await api.savePostmortem(incident.id, text);
       setPostmortem(saved);
       setText(saved.markdown);
       setDirty(false);
       setNotice(`Saved ${formatTime(saved.updatedAt)}`);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const download = async () => {
-    setError(undefined);
-    try {
-      saveFile(await client.downloadPostmortem(incident.id));
-    } catch (e) {
-      setError(`Download failed: ${errorMessage(e)}`);
-    }
+    });
   };
 
   return (
@@ -83,11 +71,7 @@ export function PostmortemSection(props: PostmortemSectionProps) {
             )}`
           : 'A draft from the runbook template: root cause and action items are for people to write.'}
       </Typography>
-      {error && (
-        <Alert severity="error" role="alert">
-          {error}
-        </Alert>
-      )}
+      <ErrorAlert message={error} />
       {notice && !error && (
         <Alert severity="success" role="status">
           {notice}
@@ -135,13 +119,7 @@ export function PostmortemSection(props: PostmortemSectionProps) {
           helperText={edit.reason}
         />
       )}
-      <Box
-        display="flex"
-        alignItems="center"
-        flexWrap="wrap"
-        style={{ gap: 8 }}
-        mt={1}
-      >
+      <ActionRow mt={1}>
         <Button
           variant="contained"
           color="primary"
@@ -150,20 +128,18 @@ export function PostmortemSection(props: PostmortemSectionProps) {
         >
           {busy ? 'Saving…' : 'Save postmortem'}
         </Button>
-        <Button variant="outlined" onClick={download}>
+        <Button
+          variant="outlined"
+          onClick={() => download(() => api.downloadPostmortem(incident.id))}
+        >
           Download postmortem (.md)
         </Button>
-        {dirty && (
-          <Typography variant="caption" color="textSecondary">
-            Unsaved changes: the download holds the last saved version.
-          </Typography>
-        )}
-        {!edit.allowed && edit.reason && (
-          <Typography variant="caption" color="textSecondary">
-            {edit.reason}
-          </Typography>
-        )}
-      </Box>
+        <ActionHint>
+          {dirty &&
+            'Unsaved changes: the download holds the last saved version.'}
+        </ActionHint>
+        <ActionHint>{!edit.allowed && edit.reason}</ActionHint>
+      </ActionRow>
     </Box>
   );
 }

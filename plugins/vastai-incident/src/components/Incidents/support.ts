@@ -1,15 +1,4 @@
-import { useEffect, useState } from 'react';
-import { DownloadedFile } from '../../api/IncidentsClient';
-
-/** The current time, ticking every `ms` (for clocks). */
-export function useTicker(ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return now;
-}
+import { DownloadedFile } from '../../api/IncidentsApi';
 
 /**
  * Hands a file fetched with the user's token to the browser as a download. A plain link

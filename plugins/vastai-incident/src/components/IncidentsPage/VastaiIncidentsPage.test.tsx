@@ -1,14 +1,15 @@
-import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { configure, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useLocation } from 'react-router-dom';
-import { Incident } from '../../api/IncidentsClient';
+import { Incident } from '@internal/plugin-vastai-incident-common';
+import { Entity } from '@backstage/catalog-model';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { clientApis } from '../../testing/apis';
+import { annotatedEntity } from '../../testing/fixtures';
+import { errorBody, fakeResponse } from '../../testing/responses';
 import { VastaiIncidentsPage } from './VastaiIncidentsPage';
-
-jest.setTimeout(30_000);
-// The machine is shared and busy: give each findBy/waitFor more than the default second.
-configure({ asyncUtilTimeout: 5_000 });
 
 const minutes = (n: number) => n * 60_000;
 
@@ -40,6 +41,7 @@ function LocationProbe() {
 async function renderPage(
   answer: (url: URL) => Response | Promise<Response>,
   path = '/vastai-incidents',
+  catalogEntities?: Entity[],
 ) {
   const requests: URL[] = [];
   const fetch = jest.fn(async (input: RequestInfo | URL) => {
@@ -50,11 +52,15 @@ async function renderPage(
   await renderInTestApp(
     <TestApiProvider
       apis={[
-        [fetchApiRef, { fetch }],
-        [
-          discoveryApiRef,
-          { getBaseUrl: async (id: string) => `http://backend/api/${id}` },
-        ],
+        ...clientApis(fetch),
+        ...(catalogEntities
+          ? [
+              [
+                catalogApiRef,
+                catalogApiMock({ entities: catalogEntities }),
+              ] as const,
+            ]
+          : []),
       ]}
     >
       <VastaiIncidentsPage />
@@ -65,11 +71,7 @@ async function renderPage(
   return { requests };
 }
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json' },
-  });
+const json = (body: unknown, status = 200) => fakeResponse(status, body);
 
 describe('VastaiIncidentsPage', () => {
   it('lists open incidents with an entity link and the response target in words', async () => {
@@ -107,8 +109,13 @@ describe('VastaiIncidentsPage', () => {
     const second = screen.getByText('Billing API down').closest('tr')!;
     expect(
       within(second).getByRole('link', { name: 'system:payments/billing' }),
-    ).toHaveAttribute('href', '/catalog/payments/system/billing/vastai-incident');
-    expect(within(second).getByText(/^overdue by (19|20) min$/)).toBeInTheDocument();
+    ).toHaveAttribute(
+      'href',
+      '/catalog/payments/system/billing/vastai-incident',
+    );
+    expect(
+      within(second).getByText(/^overdue by (19|20) min$/),
+    ).toBeInTheDocument();
 
     // The default is "open": not resolved.
     expect(requests).toHaveLength(1);
@@ -116,6 +123,37 @@ describe('VastaiIncidentsPage', () => {
     expect(Object.fromEntries(requests[0].searchParams)).toEqual({
       open: 'true',
     });
+  });
+
+  it('keeps an incident whose entity left the catalog, marked, without a broken link', async () => {
+    await renderPage(
+      () =>
+        json({
+          items: [
+            incident({}),
+            incident({
+              id: 'inc-2',
+              title: 'Old worker failing',
+              entityRef: 'component:default/retired-worker',
+            }),
+          ],
+        }),
+      '/vastai-incidents',
+      [annotatedEntity],
+    );
+    const gone = (await screen.findByText('Old worker failing')).closest('tr')!;
+    expect(
+      await within(gone).findByTestId('vastai-incident-entity-missing'),
+    ).toHaveTextContent(
+      'component:default/retired-worker (no longer in the catalog)',
+    );
+    expect(within(gone).queryByRole('link')).not.toBeInTheDocument();
+    const kept = screen.getByText('GPU pods failing').closest('tr')!;
+    expect(
+      within(kept).getByRole('link', {
+        name: 'component:default/vastai-integration',
+      }),
+    ).toBeInTheDocument();
   });
 
   it('sends each filter to the backend and keeps it in the URL', async () => {
@@ -159,7 +197,10 @@ describe('VastaiIncidentsPage', () => {
       '?status=monitoring&severity=P1',
     );
 
-    await user.selectOptions(screen.getByTestId('vastai-incidents-status'), 'all');
+    await user.selectOptions(
+      screen.getByTestId('vastai-incidents-status'),
+      'all',
+    );
     await user.selectOptions(
       screen.getByTestId('vastai-incidents-severity'),
       'all',
@@ -176,9 +217,9 @@ describe('VastaiIncidentsPage', () => {
       () => json({ items: [] }),
       '/vastai-incidents?status=resolved&severity=P3',
     );
-    expect(await screen.findByTestId('vastai-incidents-empty')).toHaveTextContent(
-      'No incidents match these filters.',
-    );
+    expect(
+      await screen.findByTestId('vastai-incidents-empty'),
+    ).toHaveTextContent('No incidents match these filters.');
     expect(screen.getByTestId('vastai-incidents-status')).toHaveValue(
       'resolved',
     );
@@ -190,19 +231,12 @@ describe('VastaiIncidentsPage', () => {
   });
 
   it('shows the error when the backend fails', async () => {
-    await renderPage(() =>
-      json(
-        {
-          error: { name: 'Error', message: 'database unavailable' },
-          request: { method: 'GET', url: '/v1/incidents' },
-          response: { statusCode: 503 },
-        },
-        503,
-      ),
-    );
+    await renderPage(() => json(errorBody(503, 'database unavailable'), 503));
     await waitFor(() =>
       expect(document.body).toHaveTextContent(/database unavailable/),
     );
-    expect(screen.queryByTestId('vastai-incidents-empty')).not.toBeInTheDocument();
+    expect(
+      screen.queryByTestId('vastai-incidents-empty'),
+    ).not.toBeInTheDocument();
   });
 });

@@ -14,12 +14,17 @@ import { Box, TextField, Typography } from '@material-ui/core';
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
-import { INCIDENT_STATUSES, Incident } from '../../api/IncidentsClient';
-import { useIncidentsClient } from '../Incidents/useIncidentsClient';
-import { formatTime, useTicker } from '../Incidents/support';
+import {
+  INCIDENT_STATUSES,
+  Incident,
+  SEVERITIES,
+} from '@internal/plugin-vastai-incident-common';
+import { useIncidentsApi } from '../../hooks/useIncidents';
+import { useMissingEntities } from '../../hooks/useMissingEntities';
+import { useNow } from '../../hooks/useNow';
+import { formatTime } from '../Incidents/support';
 import {
   PageFilters,
-  SEVERITIES,
   readFilters,
   responseInWords,
   toRequest,
@@ -67,7 +72,6 @@ function FilterSelect(props: {
   );
 }
 
-
 const STATUS_OPTIONS = [
   { value: 'open', label: 'Open (not resolved)' },
   { value: 'all', label: 'All' },
@@ -77,23 +81,38 @@ const SEVERITY_OPTIONS = [
   { value: 'all', label: 'All' },
   ...SEVERITIES.map(severity => ({ value: severity, label: severity })),
 ];
+const FILTERS: Array<{
+  key: keyof PageFilters;
+  label: string;
+  options: Array<{ value: string; label: string }>;
+}> = [
+  { key: 'status', label: 'Status', options: STATUS_OPTIONS },
+  { key: 'severity', label: 'Severity', options: SEVERITY_OPTIONS },
+];
 
 /** The incidents body, without the page chrome. */
 export function IncidentsList() {
-  const client = useIncidentsClient();
+  const api = useIncidentsApi();
   const [searchParams, setSearchParams] = useSearchParams();
   const filters = readFilters(searchParams);
   // Minute resolution is enough for "due in 12 min".
-  const now = useTicker(30_000);
+  const now = useNow(30_000);
 
   const { status, severity } = filters;
   const { value, loading, error } = useAsync(
-    () => client.list(toRequest({ status, severity })),
-    [client, status, severity],
+    () => api.list(toRequest({ status, severity })),
+    [api, status, severity],
   );
 
-  const setFilter = (change: Partial<PageFilters>) =>
-    setSearchParams(writeFilters({ ...filters, ...change }), { replace: true });
+  // A filter takes only the values of its options.
+  const setFilter = (change: Partial<Record<keyof PageFilters, string>>) =>
+    setSearchParams(writeFilters({ ...filters, ...change } as PageFilters), {
+      replace: true,
+    });
+
+  const missing = useMissingEntities(
+    (value ?? []).map(incident => incident.entityRef),
+  );
 
   const columns = useMemo<TableColumn<Incident>[]>(
     () => [
@@ -103,6 +122,17 @@ export function IncidentsList() {
         title: 'Entity',
         field: 'entityRef',
         render: incident => {
+          if (missing.has(incident.entityRef)) {
+            // The incident stays on record; only its entity's page is gone.
+            return (
+              <span data-testid="vastai-incident-entity-missing">
+                {incident.entityRef}{' '}
+                <Typography component="span" variant="caption">
+                  (no longer in the catalog)
+                </Typography>
+              </span>
+            );
+          }
           const path = entityTabPath(incident.entityRef);
           return path ? (
             <Link to={path}>{incident.entityRef}</Link>
@@ -135,7 +165,7 @@ export function IncidentsList() {
         ),
       },
     ],
-    [now],
+    [now, missing],
   );
 
   let body;
@@ -162,22 +192,16 @@ export function IncidentsList() {
   return (
     <InfoCard title="Incidents across the portal">
       <Box display="flex" mb={2}>
-        <FilterSelect
-          id="vastai-incidents-status"
-          label="Status"
-          value={filters.status}
-          options={STATUS_OPTIONS}
-          onChange={next => setFilter({ status: next as PageFilters['status'] })}
-        />
-        <FilterSelect
-          id="vastai-incidents-severity"
-          label="Severity"
-          value={filters.severity}
-          options={SEVERITY_OPTIONS}
-          onChange={next =>
-            setFilter({ severity: next as PageFilters['severity'] })
-          }
-        />
+        {FILTERS.map(filter => (
+          <FilterSelect
+            key={filter.key}
+            id={`vastai-incidents-${filter.key}`}
+            label={filter.label}
+            value={filters[filter.key]}
+            options={filter.options}
+            onChange={next => setFilter({ [filter.key]: next })}
+          />
+        ))}
       </Box>
       {body}
     </InfoCard>

@@ -1,11 +1,10 @@
-import { Severity } from '@internal/plugin-vastai-incident-common';
 import {
   INCIDENT_STATUSES,
   IncidentFilter,
   IncidentStatus,
-} from '../../api/IncidentsClient';
-
-export const SEVERITIES: Severity[] = ['P1', 'P2', 'P3', 'P4'];
+  SEVERITIES,
+  Severity,
+} from '@internal/plugin-vastai-incident-common';
 
 /** `open` (not resolved, the default), `all`, or one status. */
 export type StatusChoice = 'open' | 'all' | IncidentStatus;
@@ -20,7 +19,7 @@ export interface PageFilters {
 const isStatus = (value: string | null): value is IncidentStatus =>
   (INCIDENT_STATUSES as readonly string[]).includes(value ?? '');
 const isSeverity = (value: string | null): value is Severity =>
-  (SEVERITIES as string[]).includes(value ?? '');
+  (SEVERITIES as readonly string[]).includes(value ?? '');
 
 /** The filters in the URL; anything unknown falls back to the default (open, any severity). */
 export function readFilters(params: URLSearchParams): PageFilters {

@@ -1,10 +1,10 @@
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import type { ActionDiffLine } from '../../api/RemediationClient';
+import type { ActionDiffLine } from '@internal/plugin-vastai-incident-common';
+import { ColumnHeads } from '../common/ColumnHeads';
 
 function valueText(value: string | null, secret?: boolean): string {
   // The server masks secrets already; the words make it explicit, and nothing here unmasks.
@@ -27,22 +27,7 @@ export function DiffTable(props: { diff: ActionDiffLine[] }) {
       <caption>
         Changes the server accepted in a dry run (nothing written yet)
       </caption>
-      <TableHead>
-        <TableRow>
-          <TableCell component="th" scope="col">
-            Object
-          </TableCell>
-          <TableCell component="th" scope="col">
-            Field
-          </TableCell>
-          <TableCell component="th" scope="col">
-            Before
-          </TableCell>
-          <TableCell component="th" scope="col">
-            After
-          </TableCell>
-        </TableRow>
-      </TableHead>
+      <ColumnHeads names={['Object', 'Field', 'Before', 'After']} />
       <TableBody>
         {lines.map((line, index) => (
           <TableRow key={`${line.object}-${line.path}-${index}`}>

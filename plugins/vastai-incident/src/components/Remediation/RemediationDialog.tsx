@@ -1,6 +1,6 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { Progress } from '@backstage/core-components';
-import { ActionId } from '@internal/plugin-vastai-incident-common';
+import { ActionId, ActionRun } from '@internal/plugin-vastai-incident-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
@@ -10,19 +10,14 @@ import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { useEffect, useRef, useState } from 'react';
-import {
-  ActionRun,
-  isFinalRun,
-  newIdempotencyKey,
-  RemediationClient,
-} from '../../api/RemediationClient';
+import { useRemediationApi } from '../../hooks/useRemediation';
 import { actionLabel } from '../common/format';
 import { DescribedError, describeError } from './describeError';
 import { DiffTable } from './DiffTable';
+import { isFinalRun, newIdempotencyKey } from './runs';
 import { RunProgress } from './RunProgress';
 
 export interface RemediationDialogProps {
-  client: RemediationClient;
   entity: CompoundEntityRef;
   actionId: ActionId;
   open: boolean;
@@ -39,6 +34,11 @@ export function deploymentNameOf(plan: ActionRun): string {
   return qualified ? qualified.split('/').pop()! : plan.integration;
 }
 
+/** The inputs of this dialog take names and keys, not words: no spell check. */
+function inputProps(testId: string, autoComplete: string) {
+  return { 'data-testid': testId, autoComplete, spellCheck: false };
+}
+
 function ErrorBlock(props: { error: DescribedError; testId: string }) {
   return (
     <Box role="alert" data-testid={props.testId} mt={2}>
@@ -53,7 +53,8 @@ function ErrorBlock(props: { error: DescribedError; testId: string }) {
  * (typed for a key rotation), apply with one Idempotency-Key kept across retries, live progress.
  */
 export function RemediationDialog(props: RemediationDialogProps) {
-  const { client, entity, actionId, onRunChange, pollIntervalMs } = props;
+  const { entity, actionId, onRunChange, pollIntervalMs } = props;
+  const api = useRemediationApi();
   const rotation = actionId === 'rotate-api-key';
   const [plan, setPlan] = useState<ActionRun>();
   const [planError, setPlanError] = useState<DescribedError>();
@@ -69,7 +70,7 @@ export function RemediationDialog(props: RemediationDialogProps) {
 
   useEffect(() => {
     let cancelled = false;
-    client.dryRun(entity, actionId).then(
+    api.dryRun(entity, actionId).then(
       result => !cancelled && setPlan(result),
       error => !cancelled && setPlanError(describeError(error)),
     );
@@ -87,7 +88,7 @@ export function RemediationDialog(props: RemediationDialogProps) {
   useEffect(() => {
     if (!run || isFinalRun(run)) return undefined;
     const timer = setTimeout(() => {
-      client.getRun(entity, run.runId).then(
+      api.getRun(entity, run.runId).then(
         next => {
           setPollError(undefined);
           setRun(next);
@@ -100,7 +101,7 @@ export function RemediationDialog(props: RemediationDialogProps) {
       );
     }, pollIntervalMs);
     return () => clearTimeout(timer);
-  }, [client, entity, run, pollIntervalMs]);
+  }, [api, entity, run, pollIntervalMs]);
 
   const deploymentName = plan ? deploymentNameOf(plan) : '';
   const planUsable = !!plan && plan.status !== 'failed';
@@ -111,7 +112,7 @@ export function RemediationDialog(props: RemediationDialogProps) {
     setSubmitting(true);
     setApplyError(undefined);
     try {
-      const result = await client.apply(entity, actionId, {
+      const result = await api.apply(entity, actionId, {
         idempotencyKey: idempotencyKey.current,
         newApiKey: rotation && pastedKey ? pastedKey : undefined,
       });
@@ -181,14 +182,14 @@ export function RemediationDialog(props: RemediationDialogProps) {
                 style={{ gap: 16 }}
               >
                 <TextField
+                  id="vastai-remediation-typed-name"
                   label={`Type the deployment name "${deploymentName}" to confirm`}
                   value={typedName}
                   onChange={e => setTypedName(e.target.value)}
-                  inputProps={{
-                    'data-testid': 'vastai-remediation-typed-name',
-                    autoComplete: 'off',
-                    spellCheck: false,
-                  }}
+                  inputProps={inputProps(
+                    'vastai-remediation-typed-name',
+                    'off',
+                  )}
                   helperText={
                     typedName && !typedOk
                       ? 'Does not match the deployment name yet'
@@ -199,15 +200,15 @@ export function RemediationDialog(props: RemediationDialogProps) {
                   required
                 />
                 <TextField
+                  id="vastai-remediation-new-key"
                   label="New API key (optional; leave empty to create one at Vast.ai)"
                   type="password"
                   value={pastedKey}
                   onChange={e => setPastedKey(e.target.value)}
-                  inputProps={{
-                    'data-testid': 'vastai-remediation-new-key',
-                    autoComplete: 'new-password',
-                    spellCheck: false,
-                  }}
+                  inputProps={inputProps(
+                    'vastai-remediation-new-key',
+                    'new-password',
+                  )}
                   helperText="Write-only: sent once to the backend, never shown again nor stored in the browser"
                   fullWidth
                 />

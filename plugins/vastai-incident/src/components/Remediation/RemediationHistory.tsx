@@ -1,16 +1,11 @@
-import { CompoundEntityRef } from '@backstage/catalog-model';
 import { Progress } from '@backstage/core-components';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { useEffect, useState } from 'react';
-import type {
-  ActionAuditEntry,
-  RemediationClient,
-} from '../../api/RemediationClient';
+import { useRemediationHistory } from '../../hooks/useRemediation';
+import { ColumnHeads } from '../common/ColumnHeads';
 import { actionLabel } from '../common/format';
 import { describeError } from './describeError';
 import { historyOutcomeLabel } from './labels';
@@ -22,46 +17,27 @@ function when(iso: string): string {
 
 /** Who ran what on this entity, with which result, when and why (the audit rows). */
 export function RemediationHistory(props: {
-  client: RemediationClient;
-  entity: CompoundEntityRef;
   /** Each change reads the history again. */
   refreshToken: number;
 }) {
-  const { client, entity, refreshToken } = props;
-  const [entries, setEntries] = useState<ActionAuditEntry[]>();
-  const [error, setError] = useState<string>();
+  const history = useRemediationHistory(props.refreshToken);
 
-  useEffect(() => {
-    let cancelled = false;
-    client.getHistory(entity, { limit: 20 }).then(
-      history => {
-        if (cancelled) return;
-        setError(undefined);
-        setEntries(Array.isArray(history?.entries) ? history.entries : []);
-      },
-      e => {
-        if (cancelled) return;
-        const described = describeError(e);
-        setError(`${described.title}: ${described.message}`);
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [client, entity, refreshToken]);
-
-  if (error) {
+  if (history.error) {
+    const described = describeError(history.error);
     return (
       <Typography
         variant="body2"
         role="alert"
         data-testid="vastai-remediation-history-error"
       >
-        The history could not be read. {error}
+        The history could not be read. {described.title}: {described.message}
       </Typography>
     );
   }
-  if (!entries) return <Progress aria-label="Loading the history" />;
+  if (!history.value) return <Progress aria-label="Loading the history" />;
+  const entries = Array.isArray(history.value.entries)
+    ? history.value.entries
+    : [];
   if (entries.length === 0) {
     return (
       <Typography variant="body2" color="textSecondary">
@@ -74,25 +50,7 @@ export function RemediationHistory(props: {
       <caption>
         The latest {entries.length} remediation records of this entity
       </caption>
-      <TableHead>
-        <TableRow>
-          <TableCell component="th" scope="col">
-            When
-          </TableCell>
-          <TableCell component="th" scope="col">
-            Who
-          </TableCell>
-          <TableCell component="th" scope="col">
-            Action
-          </TableCell>
-          <TableCell component="th" scope="col">
-            Result
-          </TableCell>
-          <TableCell component="th" scope="col">
-            Reason
-          </TableCell>
-        </TableRow>
-      </TableHead>
+      <ColumnHeads names={['When', 'Who', 'Action', 'Result', 'Reason']} />
       <TableBody>
         {entries.map(entry => (
           <TableRow key={entry.id} data-outcome={entry.outcome}>

@@ -2,10 +2,11 @@ import '@testing-library/jest-dom';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { discoveryApiRef, fetchApiRef } from '@backstage/frontend-plugin-api';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import type { ActionRun } from '../../api/RemediationClient';
+import type { ActionRun } from '@internal/plugin-vastai-incident-common';
+import { clientApis } from '../../testing/apis';
 import { annotatedEntity } from '../../testing/fixtures';
+import { errorBody, fakeResponse } from '../../testing/responses';
 import { RemediationPanel } from './RemediationPanel';
 
 // The mock permission API's decisions, typed without importing plugin-permission-common here.
@@ -38,29 +39,6 @@ type Route = (req: {
   status: number;
   body: unknown;
 };
-
-function json(status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  return {
-    ok: status >= 200 && status < 300,
-    status,
-    statusText: `HTTP ${status}`,
-    redirected: false,
-    type: 'basic',
-    url: 'http://backend/x',
-    headers: new Headers({ 'content-type': 'application/json' }),
-    json: async () => JSON.parse(text),
-    text: async () => text,
-  } as unknown as Response;
-}
-
-function errorBody(status: number, name: string, message: string) {
-  return {
-    error: { name, message },
-    request: { method: 'POST', url: '/x' },
-    response: { statusCode: status },
-  };
-}
 
 function runOf(partial: Partial<ActionRun>): ActionRun {
   return {
@@ -110,11 +88,12 @@ function fakeBackend(route: Route) {
       calls.push(req);
       if (req.url.startsWith(`${BASE}/history`)) {
         const answer = route(req);
-        if (answer.status !== 404) return json(answer.status, answer.body);
-        return json(200, { entityRef: 'x', entries: [] });
+        if (answer.status !== 404)
+          return fakeResponse(answer.status, answer.body);
+        return fakeResponse(200, { entityRef: 'x', entries: [] });
       }
       const answer = route(req);
-      return json(answer.status, answer.body);
+      return fakeResponse(answer.status, answer.body);
     },
   );
   return { fetch, calls };
@@ -151,11 +130,7 @@ async function renderPanel(options: {
             authorize: req => (allow(req.permission.name) ? ALLOW : DENY),
           }),
         ],
-        [discoveryApiRef, mockApis.discovery({ baseUrl: 'http://backend' })],
-        [
-          fetchApiRef,
-          { fetch: backend.fetch as unknown as typeof globalThis.fetch },
-        ],
+        ...clientApis(backend.fetch),
       ],
     },
   );
@@ -518,7 +493,6 @@ describe('RemediationPanel', () => {
           status: 403,
           body: errorBody(
             403,
-            'NotAllowedError',
             'Not allowed to run queue-mode on component:default/vastai-integration',
           ),
         };
@@ -556,7 +530,7 @@ describe('RemediationPanel', () => {
         if (applies === 1)
           return {
             status: 503,
-            body: errorBody(503, 'Error', 'database unavailable'),
+            body: errorBody(503, 'database unavailable'),
           };
         return {
           status: 200,

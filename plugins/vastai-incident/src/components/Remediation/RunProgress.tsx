@@ -7,8 +7,9 @@ import {
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
-import { isFinalRun, type ActionRun } from '../../api/RemediationClient';
+import type { ActionRun } from '@internal/plugin-vastai-incident-common';
 import { APPLY_STEPS, outcomeOf } from './labels';
+import { isFinalRun } from './runs';
 
 function stepState(
   run: ActionRun,

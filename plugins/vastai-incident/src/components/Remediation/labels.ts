@@ -1,4 +1,8 @@
-import type { ActionPhase, ActionRun } from '../../api/RemediationClient';
+import type {
+  ActionPhase,
+  ActionRun,
+  ActionRunStatus,
+} from '@internal/plugin-vastai-incident-common';
 
 /** The steps of an apply, in order, as people read them. */
 export const APPLY_STEPS: Array<{ phase: ActionPhase; label: string }> = [
@@ -9,52 +13,50 @@ export const APPLY_STEPS: Array<{ phase: ActionPhase; label: string }> = [
 
 export type OutcomeTone = 'ok' | 'warning' | 'error' | 'pending';
 
-/** The headline of a run's state; the tone only adds colour to words that already say it. */
-export function outcomeOf(run: ActionRun): {
+export interface Outcome {
   tone: OutcomeTone;
   headline: string;
-} {
-  switch (run.status) {
-    case 'succeeded':
-      return { tone: 'ok', headline: 'Succeeded: applied and verified' };
-    case 'unverified':
-      return {
-        tone: 'warning',
-        headline: 'Applied, but NOT verified: check the signals',
-      };
-    case 'failed':
-      return {
-        tone: 'error',
-        headline:
-          run.code === 'conflict'
-            ? 'Failed: the Secret changed underneath (409 Conflict)'
-            : 'Failed',
-      };
-    case 'rejected':
-      if (run.code === 'busy') {
-        return {
-          tone: 'error',
-          headline:
-            'Not started: another run of this action is in progress on this entity (409)',
-        };
-      }
-      if (run.code === 'cooldown') {
-        return {
-          tone: 'error',
-          headline: 'Not started: this action is cooling down (409)',
-        };
-      }
-      return { tone: 'error', headline: 'Not started (rejected)' };
-    case 'awaiting-approval':
-      return {
-        tone: 'pending',
-        headline: "Waiting for a second person's approval",
-      };
-    case 'dry-run':
-      return { tone: 'pending', headline: 'Dry run only: nothing was changed' };
-    default:
-      return { tone: 'pending', headline: 'In progress' };
+}
+
+/** The outcomes said the same whatever the run's code. */
+const OUTCOMES: Partial<Record<ActionRunStatus, Outcome>> = {
+  succeeded: { tone: 'ok', headline: 'Succeeded: applied and verified' },
+  unverified: {
+    tone: 'warning',
+    headline: 'Applied, but NOT verified: check the signals',
+  },
+  'awaiting-approval': {
+    tone: 'pending',
+    headline: "Waiting for a second person's approval",
+  },
+  'dry-run': { tone: 'pending', headline: 'Dry run only: nothing was changed' },
+};
+
+/** Why a run did not start, by its code. */
+const REJECTIONS = new Map<string | undefined, string>([
+  [
+    'busy',
+    'Not started: another run of this action is in progress on this entity (409)',
+  ],
+  ['cooldown', 'Not started: this action is cooling down (409)'],
+]);
+
+/** The headline of a run's state; the tone only adds colour to words that already say it. */
+export function outcomeOf(run: ActionRun): Outcome {
+  if (run.status === 'failed') {
+    const conflict = run.code === 'conflict';
+    return {
+      tone: 'error',
+      headline: conflict
+        ? 'Failed: the Secret changed underneath (409 Conflict)'
+        : 'Failed',
+    };
   }
+  if (run.status === 'rejected') {
+    const headline = REJECTIONS.get(run.code) ?? 'Not started (rejected)';
+    return { tone: 'error', headline };
+  }
+  return OUTCOMES[run.status] ?? { tone: 'pending', headline: 'In progress' };
 }
 
 /** The words of one audit outcome in the history table. */

@@ -1,22 +1,17 @@
-import { getCompoundEntityRef } from '@backstage/catalog-model';
-import { useApi } from '@backstage/frontend-plugin-api';
-import { useEntity } from '@backstage/plugin-catalog-react';
 import Typography from '@material-ui/core/Typography';
-import { MetricsValue } from '@internal/plugin-vastai-incident-common';
-import { vastaiIncidentApiRef } from '../../api';
-import { usePolledResource } from '../../hooks';
+import { MetricsValue, Signal } from '@internal/plugin-vastai-incident-common';
+import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';
+import { useEntityResource } from '../../hooks/useEntityResource';
 import { formatPercent } from '../common/format';
 import { findSignal, TriageCard } from './TriageCard';
 import { SignalSummary } from './SignalSummary';
 import { Sparkline } from './Sparkline';
 
 function ErrorRatioLastHour() {
-  const { entity } = useEntity();
-  const api = useApi(vastaiIncidentApiRef);
-  const ref = getCompoundEntityRef(entity);
-  const range = usePolledResource(
-    () => api.getMetricRange(ref, 'error-ratio', '1h'),
-    [api, ref.kind, ref.namespace, ref.name],
+  const range = useEntityResource(
+    vastaiIncidentApiRef,
+    (api, entity) => api.getMetricRange(entity, 'error-ratio', '1h'),
+    [],
     { intervalMs: 60_000 },
   );
   if (!range.value) {
@@ -45,22 +40,60 @@ function ErrorRatioLastHour() {
   );
 }
 
+/**
+ * The error ratio if it was measured, else why not: a failed scrape reads as no errors at
+ * all, so a number is shown only when the scrape is up and the signal is known.
+ */
+export function measuredErrorRatio(
+  metrics?: Signal<MetricsValue>,
+): { ratio: number } | { unknownBecause: string } {
+  if (!metrics) return { unknownBecause: 'no metrics signal was reported' };
+  const ratio = metrics.value?.errorRatio;
+  if (metrics.notConfigured) {
+    return { unknownBecause: 'no metrics source is configured' };
+  }
+  if (metrics.value?.scrapeUp === false) {
+    return {
+      unknownBecause:
+        metrics.reason ?? "the integration's metrics scrape is failing",
+    };
+  }
+  if (metrics.state === 'unknown') {
+    return {
+      unknownBecause: metrics.reason ?? 'the metrics could not be read',
+    };
+  }
+  if (typeof ratio !== 'number' || !Number.isFinite(ratio)) {
+    return { unknownBecause: metrics.reason ?? 'no calls were measured' };
+  }
+  return { ratio };
+}
+
 /** How many of our calls to Vast.ai fail, now and over the last hour. */
 export function ErrorRateCard() {
   return (
     <TriageCard title="Error rate">
       {(report, now) => {
         const metrics = findSignal<MetricsValue>(report, 'metrics');
-        const ratio = metrics?.value?.errorRatio;
+        const measured = measuredErrorRatio(metrics);
         return (
           <>
             <Typography
               variant="h4"
               component="p"
               aria-label="Current error ratio"
+              data-testid="vastai-error-ratio"
             >
-              {formatPercent(ratio)}
+              {'ratio' in measured ? formatPercent(measured.ratio) : 'unknown'}
             </Typography>
+            {'unknownBecause' in measured && (
+              <Typography
+                variant="body2"
+                data-testid="vastai-error-ratio-unknown"
+              >
+                Not measured: {measured.unknownBecause}.
+              </Typography>
+            )}
             <SignalSummary signal={metrics} now={now} label="Metrics" />
             <ErrorRatioLastHour />
           </>

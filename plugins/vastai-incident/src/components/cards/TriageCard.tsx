@@ -5,7 +5,9 @@ import {
   SignalSource,
   TriageReport,
 } from '@internal/plugin-vastai-incident-common';
-import { useNow, useTriage } from '../../hooks';
+import { useTriage } from '../../hooks/useEntityResource';
+import { useNow } from '../../hooks/useNow';
+import { PolledResource } from '../../hooks/usePolledResource';
 import { TriageErrorPanel } from '../common/TriageErrorPanel';
 
 /** The signal of one source in a report, if the report has it. */
@@ -19,22 +21,38 @@ export function findSignal<TValue>(
     | undefined;
 }
 
-/** An overview card fed by the entity's triage, with the shared loading/error states. */
+/** An overview card fed by one polled resource, with the shared loading/error states. */
+export function ResourceCard<T>(props: {
+  title: string;
+  resource: PolledResource<T>;
+  children: (value: T, now: number) => ReactNode;
+}) {
+  const { resource } = props;
+  const now = useNow();
+  let body: ReactNode;
+  if (resource.loading && !resource.value) {
+    body = <Progress />;
+  } else if (!resource.value) {
+    body = (
+      <TriageErrorPanel
+        error={resource.error ?? new Error('No data')}
+        compact
+      />
+    );
+  } else {
+    body = props.children(resource.value, now);
+  }
+  return <InfoCard title={props.title}>{body}</InfoCard>;
+}
+
+/** An overview card fed by the entity's triage. */
 export function TriageCard(props: {
   title: string;
   children: (report: TriageReport, now: number) => ReactNode;
 }) {
-  const triage = useTriage();
-  const now = useNow();
-  let body: ReactNode;
-  if (triage.loading && !triage.value) {
-    body = <Progress />;
-  } else if (!triage.value) {
-    body = (
-      <TriageErrorPanel error={triage.error ?? new Error('No data')} compact />
-    );
-  } else {
-    body = props.children(triage.value, now);
-  }
-  return <InfoCard title={props.title}>{body}</InfoCard>;
+  return (
+    <ResourceCard title={props.title} resource={useTriage()}>
+      {props.children}
+    </ResourceCard>
+  );
 }

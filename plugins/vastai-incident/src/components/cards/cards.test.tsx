@@ -1,10 +1,7 @@
-import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen } from '@testing-library/react';
 import { TriageReport } from '@internal/plugin-vastai-incident-common';
-import { VastaiIncidentApi, vastaiIncidentApiRef } from '../../api';
+import { renderOnEntity } from '../../testing/apis';
 import {
-  annotatedEntity,
   mockVastaiApi,
   responseError,
   secondsAgo,
@@ -75,18 +72,9 @@ const report: TriageReport = {
   ],
 };
 
-function renderCard(card: JSX.Element, api: VastaiIncidentApi) {
-  return renderInTestApp(
-    <EntityProvider entity={annotatedEntity}>{card}</EntityProvider>,
-    {
-      apis: [[vastaiIncidentApiRef, api]],
-    },
-  );
-}
-
 describe('entity cards', () => {
   it('vendor status: status page, open incidents and our probe', async () => {
-    await renderCard(
+    await renderOnEntity(
       <VendorStatusCard />,
       mockVastaiApi({ getTriage: jest.fn(async () => report) }),
     );
@@ -102,7 +90,7 @@ describe('entity cards', () => {
   });
 
   it('integration health: state and fallback', async () => {
-    await renderCard(
+    await renderOnEntity(
       <IntegrationHealthCard />,
       mockVastaiApi({ getTriage: jest.fn(async () => report) }),
     );
@@ -114,7 +102,7 @@ describe('entity cards', () => {
 
   it('error rate: current ratio and the last hour', async () => {
     const api = mockVastaiApi({ getTriage: jest.fn(async () => report) });
-    await renderCard(<ErrorRateCard />, api);
+    await renderOnEntity(<ErrorRateCard />, api);
     expect(await screen.findByText('23.4 %')).toBeInTheDocument();
     expect(
       await screen.findByRole('img', {
@@ -138,11 +126,45 @@ describe('entity cards', () => {
         },
       ],
     };
-    await renderCard(
+    await renderOnEntity(
       <ErrorRateCard />,
       mockVastaiApi({ getTriage: jest.fn(async () => noData) }),
     );
-    expect(await screen.findByText('no data')).toBeInTheDocument();
+    expect(await screen.findByTestId('vastai-error-ratio')).toHaveTextContent(
+      'unknown',
+    );
+    expect(screen.getByTestId('vastai-error-ratio-unknown')).toHaveTextContent(
+      'Not measured: no calls were measured.',
+    );
+  });
+
+  it('error rate: a failing scrape reads as unknown with its reason, never as 0 %', async () => {
+    const scrapeDown = {
+      ...report,
+      signals: [
+        {
+          ...report.signals[3],
+          state: 'unknown' as const,
+          reason: 'scrape target down',
+          value: {
+            ...(report.signals[3].value as object),
+            errorRatio: 0,
+            scrapeUp: false,
+          },
+        },
+      ],
+    };
+    await renderOnEntity(
+      <ErrorRateCard />,
+      mockVastaiApi({ getTriage: jest.fn(async () => scrapeDown) }),
+    );
+    expect(await screen.findByTestId('vastai-error-ratio')).toHaveTextContent(
+      /^unknown$/,
+    );
+    expect(screen.getByTestId('vastai-error-ratio-unknown')).toHaveTextContent(
+      'Not measured: scrape target down.',
+    );
+    expect(screen.queryByText(/0\.00 %/)).not.toBeInTheDocument();
   });
 
   it('error rate: says when the last hour has no data to draw', async () => {
@@ -165,14 +187,14 @@ describe('entity cards', () => {
         ],
       })),
     });
-    await renderCard(<ErrorRateCard />, api);
+    await renderOnEntity(<ErrorRateCard />, api);
     expect(
       await screen.findByText('Error ratio over the last hour: no data.'),
     ).toBeInTheDocument();
   });
 
   it('pods: readiness, restarts and waiting reasons', async () => {
-    await renderCard(<PodsCard />, mockVastaiApi());
+    await renderOnEntity(<PodsCard />, mockVastaiApi());
     expect(await screen.findByText('1 of 2 ready')).toBeInTheDocument();
     expect(
       screen.getByText('CrashLoopBackOff / OOMKilled'),
@@ -182,7 +204,7 @@ describe('entity cards', () => {
 
   it('cards show the denied state', async () => {
     const denied = await responseError(403, 'Forbidden');
-    await renderCard(
+    await renderOnEntity(
       <VendorStatusCard />,
       mockVastaiApi({ getTriage: jest.fn(async () => Promise.reject(denied)) }),
     );
@@ -190,7 +212,7 @@ describe('entity cards', () => {
   });
 
   it('a card survives a report without signals', async () => {
-    await renderCard(
+    await renderOnEntity(
       <IntegrationHealthCard />,
       mockVastaiApi({
         getTriage: jest.fn(async () => ({ severity: 'P3' } as TriageReport)),

@@ -1,10 +1,10 @@
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { KubernetesValue } from '@internal/plugin-vastai-incident-common';
+import { ColumnHeads } from './ColumnHeads';
 
 /** The deployment's replicas and pods: ready, restarts, why they wait, how they last ended. */
 export function PodTable(props: {
@@ -31,15 +31,15 @@ export function PodTable(props: {
         </Typography>
       ) : (
         <Table size="small" aria-label="Pods">
-          <TableHead>
-            <TableRow>
-              <TableCell>Pod</TableCell>
-              <TableCell>Phase</TableCell>
-              <TableCell>Ready</TableCell>
-              <TableCell>Restarts</TableCell>
-              <TableCell>Waiting / last ended</TableCell>
-            </TableRow>
-          </TableHead>
+          <ColumnHeads
+            names={[
+              'Pod',
+              'Phase',
+              'Ready',
+              'Restarts',
+              'Waiting / last ended',
+            ]}
+          />
           <TableBody>
             {pods.map(pod => (
               <TableRow key={pod.name}>

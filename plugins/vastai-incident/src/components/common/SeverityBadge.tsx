@@ -40,16 +40,21 @@ const useStyles = makeStyles(theme => ({
 const KNOWN: ReadonlyArray<string> = ['P1', 'P2', 'P3', 'P4'];
 
 /** P1-P4 with its meaning and the runbook's response target, or "No incident". */
-export function SeverityBadge(props: { severity?: Severity | null }) {
+export function SeverityBadge(props: {
+  severity?: Severity | null;
+  /** Unique on the page when the badge shows more than once. */
+  testId?: string;
+}) {
   const classes = useStyles();
   const { severity } = props;
+  const testId = props.testId ?? 'vastai-severity';
   if (!severity || !KNOWN.includes(severity)) {
     return (
       <Box
         className={`${classes.badge} ${classes.none}`}
         role="status"
         aria-label="Severity: no incident"
-        data-testid="vastai-severity"
+        data-testid={testId}
       >
         <span className={classes.level}>No incident</span>
       </Box>
@@ -61,7 +66,7 @@ export function SeverityBadge(props: { severity?: Severity | null }) {
       className={`${classes.badge} ${classes[severity]}`}
       role="status"
       aria-label={`Severity ${severity}: ${SEVERITY_MEANING[severity]}, respond within ${target}`}
-      data-testid="vastai-severity"
+      data-testid={testId}
     >
       <span className={classes.level}>{severity}</span>
       <Typography component="span" variant="body2">

@@ -1,2 +1,0 @@
-export { VastaiIncidentContent } from './VastaiIncidentContent';
-export type { VastaiIncidentContentProps } from './VastaiIncidentContent';

@@ -1,3 +1,0 @@
-export { IncidentPanel } from './IncidentPanel';
-export type { IncidentPanelProps } from './IncidentPanel';
-export { useIncidentsClient } from './useIncidentsClient';

@@ -1,1 +1,0 @@
-export { VastaiIncidentsPage, IncidentsList } from './VastaiIncidentsPage';

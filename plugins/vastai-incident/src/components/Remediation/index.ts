@@ -1,2 +1,0 @@
-export { RemediationPanel } from './RemediationPanel';
-export type { RemediationPanelProps } from './RemediationPanel';
