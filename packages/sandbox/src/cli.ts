@@ -1,5 +1,6 @@
 /* eslint-disable no-console */
 import { DEFAULT_BASE_PORT, portsFromBase } from './config';
+import { prometheusAbsentNotice } from './prometheus/absentNotice';
 import { isScenarioName, SCENARIO_NAMES } from './scenarios/scenarios';
 
 const usage = `usage:
@@ -57,7 +58,7 @@ async function start() {
   console.log(
     `  prometheus          ${
       u.prometheus ??
-      '(not started: no prometheus binary, or SANDBOX_PROMETHEUS=0)'
+      prometheusAbsentNotice(process.env.SANDBOX_PROMETHEUS === '0')
     }`,
   );
   console.log(

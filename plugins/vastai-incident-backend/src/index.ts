@@ -9,7 +9,13 @@ export type { VastaiIncidentUpstreamsExtensionPoint } from './extensions';
 export { createSignalsRouter } from './signals/router';
 export type { SignalsRouterOptions } from './signals/router';
 export { EntityGate } from './access/entityGate';
-export type { EntityGateOptions, EntityCheck } from './access/entityGate';
+export type {
+  EntityGateOptions,
+  EntityCheck,
+  RefusalRecorder,
+} from './access/entityGate';
+export { AccessAudit, AccessAuditStore } from './access/accessAudit';
+export type { AccessRefusal } from './access/accessAudit';
 export { SignalService, buildTriageReport } from './signals';
 export type { SignalServiceOptions, UpstreamClients } from './signals';
 export { readConfig, readVastaiIncidentConfig } from './config';

@@ -21,20 +21,25 @@ export interface TriageBody {
   generatedAt: string;
 }
 
-/** The triage report; a backend that is restarting (it reloads on source changes) is waited for. */
+/**
+ * The triage report. A backend that is restarting (the dev backend reloads when its sources
+ * change) refuses, answers 503 while shutting down and 404 until the plugin is mounted: waited for.
+ */
 export async function readTriage(stack: Stack): Promise<TriageBody> {
   let res: Awaited<ReturnType<typeof getAsGuest>> | undefined;
-  for (let attempt = 0; !res; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     try {
       res = await getAsGuest(stack, TRIAGE_ROUTE);
+      if (res.status !== 503 && res.status !== 404) break;
     } catch (error) {
-      if (attempt >= 60) throw error;
-      await sleep(2000);
+      if (attempt >= 90) throw error;
     }
+    if (attempt >= 90) break;
+    await sleep(2000);
   }
-  if (res.status !== 200)
+  if (res?.status !== 200)
     throw new Error(
-      `triage answered ${res.status}: ${JSON.stringify(res.body)}`,
+      `triage answered ${res?.status}: ${JSON.stringify(res?.body)}`,
     );
   return res.body as TriageBody;
 }

@@ -46,6 +46,11 @@ const ENV_ACTIONS: Partial<
   },
 };
 
+/** The forward action that `actionId` reverts, if it is a revert. */
+export function forwardActionOf(actionId: ActionId): ActionId | undefined {
+  return ENV_ACTIONS[actionId]?.revertOf;
+}
+
 /** The patch an action makes, what it replaces, or why nothing needs to change. */
 interface DeploymentPlan {
   patch?: unknown;

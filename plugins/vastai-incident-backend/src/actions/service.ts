@@ -29,7 +29,7 @@ import {
   RunActionRequest,
   targetOf,
 } from './context';
-import { deploymentActions } from './deploymentActions';
+import { deploymentActions, forwardActionOf } from './deploymentActions';
 import { replayOf, requestDigest } from './idempotency';
 import { keyRotation } from './keyRotation';
 import {
@@ -369,10 +369,18 @@ export class ActionsService {
     }
     let handedOff = false;
     try {
-      const last = await store.lastFinishedAt(target);
-      if (last !== undefined && Date.now() - last < settings.cooldownMs) {
+      // A revert of the action that just ended is exempt: undoing a change that made things
+      // worse must never wait for the cooldown that guards against flapping.
+      const last = await store.lastFinished(target);
+      const undoesLast =
+        last !== undefined && forwardActionOf(req.actionId) === last.actionId;
+      if (
+        last !== undefined &&
+        !undoesLast &&
+        Date.now() - last.at < settings.cooldownMs
+      ) {
         const wait = Math.ceil(
-          (settings.cooldownMs - (Date.now() - last)) / 1000,
+          (settings.cooldownMs - (Date.now() - last.at)) / 1000,
         );
         await rejectRun(
           this.ctx,

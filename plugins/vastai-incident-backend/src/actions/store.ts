@@ -1,3 +1,4 @@
+import type { ActionId } from '@internal/plugin-vastai-incident-common';
 import type { Knex } from 'knex';
 import { DatabaseStore } from '../database/migrations';
 import type { ActionAuditEntry, ActionRun } from './types';
@@ -196,14 +197,23 @@ export class ActionStore extends DatabaseStore {
 
   /** When the last run on the deployment that changed something ended, in epoch ms. */
   async lastFinishedAt(target: DeploymentTarget): Promise<number | undefined> {
+    return (await this.lastFinished(target))?.at;
+  }
+
+  /** The run that ended last on the deployment: when, and which action it was. */
+  async lastFinished(
+    target: DeploymentTarget,
+  ): Promise<{ at: number; actionId: ActionId } | undefined> {
     const row = await this.knex('vastai_action_runs')
       .where(targetColumns(target))
       .whereIn('status', ['succeeded', 'unverified', 'failed'])
-      .max({ last: 'finished_at' })
+      .whereNotNull('finished_at')
+      .orderBy('finished_at', 'desc')
+      .select('finished_at', 'action_id')
       .first();
-    return row?.last === null || row?.last === undefined
-      ? undefined
-      : Number(row.last);
+    return row
+      ? { at: Number(row.finished_at), actionId: row.action_id as ActionId }
+      : undefined;
   }
 
   // ---- one run at a time per deployment, across replicas

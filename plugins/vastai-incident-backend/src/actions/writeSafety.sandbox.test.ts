@@ -186,6 +186,25 @@ describe('safe writes against the sandbox', () => {
       expect(later.run.reason).toMatch(/Deployment vastai\/vastai-integration/);
     });
 
+    it('the cooldown never holds back the revert of the action that just ended', async () => {
+      // Runs of earlier tests on this deployment would start a cooldown of their own.
+      await knex('vastai_action_runs').delete();
+      kit = await buildActions({
+        config: sandboxConfig(sandbox.urls, { ...FAST, cooldownSeconds: 600 }),
+        knex,
+      });
+      const on = await run({ actionId: 'enable-fallback', key: newKey('on') });
+      await finished(on.run.runId);
+      const other = await run({ actionId: 'queue-mode', key: newKey('q') });
+      expect(other.run).toMatchObject({ status: 'rejected', code: 'cooldown' });
+      const undo = await run({
+        actionId: 'disable-fallback',
+        key: newKey('undo'),
+      });
+      expect(undo.run.status).not.toBe('rejected');
+      await finished(undo.run.runId);
+    });
+
     it('rotation preflight: a container that does not read its key through secretKeyRef is refused; nothing written, no key created', async () => {
       const kube = sandboxKube(sandbox.urls);
       const key = secretValue();

@@ -16,7 +16,6 @@ import {
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import type { KubeWriteRecord, Sandbox } from '@internal/vastai-sandbox';
-export { eventually } from '@internal/vastai-sandbox/testing';
 import type { Knex } from 'knex';
 import {
   createKubernetesWriter,
@@ -30,6 +29,8 @@ import { readVastaiIncidentConfig } from '../config';
 import { SignalService } from '../signals';
 import { HttpClient, HttpRequest, nodeHttpClient } from '../upstream';
 import { createMemoryCache } from './memoryCache';
+
+export { eventually } from '@internal/vastai-sandbox/testing';
 
 export const INTEGRATION = 'vastai-integration';
 export const ENTITY_REF = 'component:default/vastai-integration';

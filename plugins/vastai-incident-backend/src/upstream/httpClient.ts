@@ -37,7 +37,7 @@ const DEFAULT_USER_AGENT = 'backstage-vastai-incident';
 
 /**
  * HTTP over Node's own client: a hard deadline, a size cap, and redirects never followed
- * (a 3xx is an error: an upstream we configured should not send us elsewhere, S9).
+ * (a 3xx is an error: an upstream we configured should not send us elsewhere, and a redirect could lead an SSRF-guarded call to a forbidden host).
  */
 export const nodeHttpClient: HttpClient = request =>
   new Promise<HttpResponse>((resolve, reject) => {

@@ -28,8 +28,8 @@ export function isTransientFailure(error: unknown): boolean {
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
- * Runs an idempotent read with bounded retries, exponential backoff and jitter (S22).
- * Never use it for writes.
+ * Runs an idempotent read with bounded retries, exponential backoff and jitter. Never use it for
+ * writes: a repeated write could act twice.
  */
 export async function retryRead<T>(
   read: (attempt: number) => Promise<T>,

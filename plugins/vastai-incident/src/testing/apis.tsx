@@ -1,5 +1,6 @@
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { Entity } from '@backstage/catalog-model';
 import type { FetchApi } from '@backstage/frontend-plugin-api';
 import { ReactElement } from 'react';
@@ -59,4 +60,25 @@ export function renderOnEntity(
     <EntityProvider entity={entity}>{element}</EntityProvider>,
     { apis: [[vastaiIncidentApiRef, api], ...quietPanelApis] },
   );
+}
+
+// The mock permission API's decisions, typed without importing plugin-permission-common here.
+type PermissionMockOptions = NonNullable<
+  Parameters<typeof mockApis.permission>[0]
+>;
+type Decision = ReturnType<
+  Extract<PermissionMockOptions['authorize'], (...args: any[]) => any>
+>;
+
+/** A permission API pair of a test app: allows a permission when `allow(name)` says so. */
+export function permissionApiAllowing(
+  allow: (permissionName: string) => boolean,
+) {
+  return [
+    permissionApiRef,
+    mockApis.permission({
+      authorize: req =>
+        (allow(req.permission.name) ? 'ALLOW' : 'DENY') as unknown as Decision,
+    }),
+  ] as const;
 }

@@ -1,6 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import {
+  ActionRun,
   Signal,
   TriageReport,
   VASTAI_INTEGRATION_ANNOTATION,
@@ -304,4 +305,21 @@ export function mockVastaiApi(
     ...defaults,
     ...overrides,
   } as unknown as jest.Mocked<VastaiIncidentApi>;
+}
+
+/** A run of an action as the remediation routes answer it; `partial` sets what a test is about. */
+export function actionRun(partial: Partial<ActionRun>): ActionRun {
+  return {
+    runId: '11111111-2222-4333-8444-555555555555',
+    entityRef: 'component:default/vastai-integration',
+    integration: 'vastai-integration',
+    actionId: 'queue-mode',
+    dryRun: false,
+    actor: 'user:development/guest',
+    status: 'running',
+    phase: 'rolling-out',
+    diff: [],
+    startedAt: new Date().toISOString(),
+    ...partial,
+  };
 }

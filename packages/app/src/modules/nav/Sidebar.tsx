@@ -11,16 +11,14 @@ import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import MenuIcon from '@material-ui/icons/Menu';
 import ReportProblemOutlinedIcon from '@material-ui/icons/ReportProblemOutlined';
-import { ReactNode } from 'react';
 import { SidebarLogo } from './SidebarLogo';
 
 /**
- * The portal-wide incidents page, right under the catalog where on-call looks first. Named
- * "Incidents" (not the page's own title) so that it is not mistaken for an entity's
- * "Vast.ai incident" tab; shown only when the plugin provides the page.
+ * The portal-wide incidents page, right under the catalog where on-call looks first. Drawn here
+ * because pages of this frontend-plugin-api version bring no nav item of their own; named
+ * "Incidents" so that it is not mistaken for an entity's "Vast.ai incident" tab.
  */
-function IncidentsSidebarItem(props: { taken: ReactNode }) {
-  if (!props.taken) return null;
+function IncidentsSidebarItem() {
   return (
     <SidebarItem
       icon={ReportProblemOutlinedIcon}
@@ -38,12 +36,14 @@ export const SidebarContent = NavContentBlueprint.make({
       ));
       // Rendered by NotificationsSidebarItem below, with its unread count.
       nav.take('page:notifications');
+      // Drawn by IncidentsSidebarItem, should the page ever bring its own item.
+      nav.take('page:vastai-incident');
       return (
         <Sidebar>
           <SidebarLogo />
           <SidebarGroup label="Menu" icon={<MenuIcon />}>
             {nav.take('page:catalog')}
-            <IncidentsSidebarItem taken={nav.take('page:vastai-incident')} />
+            <IncidentsSidebarItem />
             <SidebarDivider />
             <SidebarScrollWrapper>
               {nav.rest({ sortBy: 'title' })}

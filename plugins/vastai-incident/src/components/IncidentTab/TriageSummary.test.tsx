@@ -1,46 +1,20 @@
 import '@testing-library/jest-dom';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import type {
-  ActionRun,
-  Incident,
-} from '@internal/plugin-vastai-incident-common';
+import type { Incident } from '@internal/plugin-vastai-incident-common';
 import { IncidentsApi, incidentsApiRef } from '../../api/IncidentsApi';
 import { RemediationApi, remediationApiRef } from '../../api/RemediationApi';
 import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';
+import { permissionApiAllowing } from '../../testing/apis';
 import {
+  actionRun,
   annotatedEntity,
   mockVastaiApi,
   triageReport,
 } from '../../testing/fixtures';
 import { TAB_SECTIONS } from './JumpNav';
 import { VastaiIncidentContent } from './VastaiIncidentContent';
-
-// The mock permission API's decisions, typed without importing plugin-permission-common here.
-type PermissionMockOptions = NonNullable<
-  Parameters<typeof mockApis.permission>[0]
->;
-type Decision = ReturnType<
-  Extract<PermissionMockOptions['authorize'], (...args: any[]) => any>
->;
-
-function run(partial: Partial<ActionRun>): ActionRun {
-  return {
-    runId: '11111111-2222-4333-8444-555555555555',
-    entityRef: 'component:default/vastai-integration',
-    integration: 'vastai-integration',
-    actionId: 'rollout-restart',
-    dryRun: false,
-    actor: 'user:development/guest',
-    status: 'running',
-    phase: 'rolling-out',
-    diff: [],
-    startedAt: new Date().toISOString(),
-    ...partial,
-  };
-}
 
 const openIncident: Incident = {
   id: 'inc-1',
@@ -64,10 +38,17 @@ async function renderTab(options: {
   name: string;
 }) {
   const remediation = {
-    dryRun: jest.fn(async () => run({ dryRun: true, status: 'dry-run' })),
-    apply: jest.fn(async () => run({})),
+    dryRun: jest.fn(async () =>
+      actionRun({
+        actionId: 'rollout-restart',
+        dryRun: true,
+        status: 'dry-run',
+      }),
+    ),
+    apply: jest.fn(async () => actionRun({ actionId: 'rollout-restart' })),
     getRun: jest.fn(async () =>
-      run({
+      actionRun({
+        actionId: 'rollout-restart',
         status: 'succeeded',
         phase: 'done',
         verification: 'verified',
@@ -95,13 +76,7 @@ async function renderTab(options: {
         ],
         [remediationApiRef, remediation as Partial<RemediationApi>],
         [incidentsApiRef, incidents as Partial<IncidentsApi>],
-        [
-          permissionApiRef,
-          mockApis.permission({
-            authorize: () =>
-              (options.allow ? 'ALLOW' : 'DENY') as unknown as Decision,
-          }),
-        ],
+        permissionApiAllowing(() => options.allow),
       ],
     },
   );

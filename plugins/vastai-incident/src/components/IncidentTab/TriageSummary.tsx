@@ -87,6 +87,9 @@ export function TriageSummary(props: TriageSummaryProps) {
           <LastRunStatus testId="vastai-summary-last-run" />
         </Box>
         <Box mt={1}>
+          <JumpNav />
+        </Box>
+        <Box mt={1}>
           <Typography variant="body2">
             Branch:{' '}
             <strong data-testid="vastai-branch">
@@ -111,7 +114,6 @@ export function TriageSummary(props: TriageSummaryProps) {
             </ul>
           </Box>
         )}
-        <JumpNav />
       </InfoCard>
     </Box>
   );

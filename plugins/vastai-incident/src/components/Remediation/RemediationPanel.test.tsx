@@ -5,7 +5,7 @@ import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { ActionRun } from '@internal/plugin-vastai-incident-common';
 import { clientApis } from '../../testing/apis';
-import { annotatedEntity } from '../../testing/fixtures';
+import { actionRun, annotatedEntity } from '../../testing/fixtures';
 import { errorBody, fakeResponse } from '../../testing/responses';
 import { RemediationPanel } from './RemediationPanel';
 
@@ -41,19 +41,7 @@ type Route = (req: {
 };
 
 function runOf(partial: Partial<ActionRun>): ActionRun {
-  return {
-    runId: '11111111-2222-4333-8444-555555555555',
-    entityRef: 'component:default/vastai-integration',
-    integration: 'vastai-integration',
-    actionId: 'queue-mode',
-    dryRun: false,
-    actor: 'user:development/guest',
-    status: 'running',
-    phase: 'rolling-out',
-    diff: [],
-    startedAt: new Date().toISOString(),
-    ...partial,
-  };
+  return actionRun(partial);
 }
 
 const queueDiff = [

@@ -1,23 +1,15 @@
 import '@testing-library/jest-dom';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen, waitFor, within } from '@testing-library/react';
 import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';
-import { quietPanelApis } from '../../testing/apis';
+import { permissionApiAllowing, quietPanelApis } from '../../testing/apis';
 import {
   annotatedEntity,
   mockVastaiApi,
   triageReport,
 } from '../../testing/fixtures';
 import { incidentTabPath, TriageSummaryCard } from './TriageSummaryCard';
-
-type PermissionMockOptions = NonNullable<
-  Parameters<typeof mockApis.permission>[0]
->;
-type Decision = ReturnType<
-  Extract<PermissionMockOptions['authorize'], (...args: any[]) => any>
->;
 
 async function renderCard(allow: boolean, name: string) {
   await renderInTestApp(
@@ -39,12 +31,7 @@ async function renderCard(allow: boolean, name: string) {
           }),
         ],
         ...quietPanelApis,
-        [
-          permissionApiRef,
-          mockApis.permission({
-            authorize: () => (allow ? 'ALLOW' : 'DENY') as unknown as Decision,
-          }),
-        ],
+        permissionApiAllowing(() => allow),
       ],
     },
   );
