@@ -130,7 +130,7 @@ describe('cross-product through the running stack', () => {
             ),
           },
           null,
-          1,
+          2, // as prettier formats JSON
         )}\n`,
       );
     }

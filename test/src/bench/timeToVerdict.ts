@@ -42,16 +42,23 @@ export async function timeToVerdict(print: (line: string) => void) {
   );
   try {
     const read = () => readTriage(stack);
+    // An error anywhere in the last hour keeps "healthy" at P4 ("errors earlier, none now"),
+    // which is what the P4 scenarios conclude too: they run first, from a truly healthy world.
     const failures = SCENARIO_NAMES.filter(
       (s): s is Exclude<ScenarioName, 'healthy'> => s !== 'healthy',
     );
-    for (const scenario of failures) {
-      // Healthy again, and the previous scenario's errors out of the rate window (an earlier
-      // error still counts as "in the last hour": P4 at most).
+    const isP4 = (s: ScenarioName) =>
+      expectedVerdict(s, 'json').severity === 'P4';
+    const ordered = [
+      ...failures.filter(isP4),
+      ...failures.filter(s => !isP4(s)),
+    ];
+    for (const scenario of ordered) {
+      // Healthy again, with the previous scenario's errors out of the rate window.
       await stack.setScenario('healthy');
       const calm = await secondsUntil(
         read,
-        r => r.severity === null || r.severity === 'P4',
+        r => r.severity === null || (r.severity === 'P4' && !isP4(scenario)),
         180_000,
         1000,
       );

@@ -141,3 +141,25 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done);
   });
 }
+
+/** A simulated upstream: one handler on one loopback port, started and stopped with it. */
+export abstract class SimulatedServer {
+  private running?: RunningServer;
+
+  protected abstract handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): void | Promise<void>;
+
+  async start(port: number): Promise<RunningServer> {
+    this.running = await startHttpServer(
+      (req, res) => this.handle(req, res),
+      port,
+    );
+    return this.running;
+  }
+
+  async stop() {
+    await this.running?.close();
+  }
+}

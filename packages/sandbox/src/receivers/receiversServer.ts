@@ -6,8 +6,7 @@ import {
   readJson,
   sendJson,
   sendText,
-  startHttpServer,
-  RunningServer,
+  SimulatedServer,
 } from '../http/server';
 
 /** Records kept per receiver (a long demo must not grow without bound). */
@@ -39,7 +38,7 @@ export interface StatuspageRequest {
  * Receivers for the product's outbound communications: Slack incoming webhooks and the Statuspage
  * write API. They record what they get (never the Authorization header) and answer like the real ones.
  */
-export class Receivers {
+export class Receivers extends SimulatedServer {
   private slack: SlackMessage[] = [];
   private statuspage: StatuspageRequest[] = [];
   private incidents = new Map<string, Record<string, any>>();
@@ -47,7 +46,6 @@ export class Receivers {
     slack: null,
     statuspage: null,
   };
-  private server?: RunningServer;
 
   setFailure(
     f: Partial<{ slack: ReceiverFailure; statuspage: ReceiverFailure }>,
@@ -73,19 +71,7 @@ export class Receivers {
     this.incidents.clear();
   }
 
-  async start(port: number) {
-    this.server = await startHttpServer(
-      (req, res) => this.handle(req, res),
-      port,
-    );
-    return this.server;
-  }
-
-  async stop() {
-    await this.server?.close();
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
+  protected async handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const { path } = pathOf(req);
     const method = req.method ?? 'GET';
     const slack = /^\/slack\/webhook\/([^/]+)$/.exec(path);

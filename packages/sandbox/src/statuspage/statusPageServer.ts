@@ -1,22 +1,15 @@
 import type http from 'node:http';
-import {
-  pathOf,
-  sendJson,
-  sendText,
-  startHttpServer,
-  RunningServer,
-} from '../http/server';
+import { pathOf, sendJson, sendText, SimulatedServer } from '../http/server';
 import { renderStatusPage, specFor, StatusPageSpec } from './statusPageData';
 
 export const STATUS_PAGE_MODES = ['json', 'html', 'garbage', 'hang'] as const;
 export type StatusPageMode = (typeof STATUS_PAGE_MODES)[number];
 
 /** The vendor's status page in Statuspage v2 format, or (by mode) the ways a real one disappoints. */
-export class StatusPage {
+export class StatusPage extends SimulatedServer {
   private spec: StatusPageSpec = specFor();
   private enteredAt = Date.now();
   private mode: StatusPageMode = 'json';
-  private server?: RunningServer;
 
   setSpec(spec: StatusPageSpec) {
     this.spec = spec;
@@ -35,19 +28,7 @@ export class StatusPage {
     return renderStatusPage(this.spec, this.enteredAt);
   }
 
-  async start(port: number) {
-    this.server = await startHttpServer(
-      (req, res) => this.handle(req, res),
-      port,
-    );
-    return this.server;
-  }
-
-  async stop() {
-    await this.server?.close();
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse) {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const { path } = pathOf(req);
     if (this.mode === 'hang') return undefined; // never answers; the socket is destroyed on stop
     if (this.mode === 'html') {
