@@ -1,14 +1,28 @@
-import { createPermission } from '@backstage/plugin-permission-common';
+import {
+  createPermission,
+  PermissionAttributes,
+} from '@backstage/plugin-permission-common';
 
 /** The resource type every Vast.ai incident permission is checked against. */
 export const VASTAI_RESOURCE_TYPE = 'catalog-entity';
 
+/** A permission checked on one catalog entity, so policies can use the catalog's rules on it. */
+function entityPermission(
+  name: string,
+  action: NonNullable<PermissionAttributes['action']>,
+) {
+  return createPermission({
+    name,
+    attributes: { action },
+    resourceType: VASTAI_RESOURCE_TYPE,
+  });
+}
+
 /** Read triage, signals, metrics, pods, incidents and action history of an entity. */
-export const vastaiIncidentReadPermission = createPermission({
-  name: 'vastai.incident.read',
-  attributes: { action: 'read' },
-  resourceType: VASTAI_RESOURCE_TYPE,
-});
+export const vastaiIncidentReadPermission = entityPermission(
+  'vastai.incident.read',
+  'read',
+);
 
 /**
  * Read what can hold customer or internal data: the pods' log lines, evidence bundles (list,
@@ -16,39 +30,34 @@ export const vastaiIncidentReadPermission = createPermission({
  * the postmortem drawn from it. A policy can give it to the entity's owners alone
  * (`isEntityOwner`).
  */
-export const vastaiIncidentLogsReadPermission = createPermission({
-  name: 'vastai.incident.logs.read',
-  attributes: { action: 'read' },
-  resourceType: VASTAI_RESOURCE_TYPE,
-});
+export const vastaiIncidentLogsReadPermission = entityPermission(
+  'vastai.incident.logs.read',
+  'read',
+);
 
 /** Declare, update and resolve incidents; build evidence; edit postmortems. */
-export const vastaiIncidentManagePermission = createPermission({
-  name: 'vastai.incident.manage',
-  attributes: { action: 'update' },
-  resourceType: VASTAI_RESOURCE_TYPE,
-});
+export const vastaiIncidentManagePermission = entityPermission(
+  'vastai.incident.manage',
+  'update',
+);
 
 /** Run remediations (fallback, queue mode, restart and their reverts). */
-export const vastaiRemediationExecutePermission = createPermission({
-  name: 'vastai.remediation.execute',
-  attributes: { action: 'update' },
-  resourceType: VASTAI_RESOURCE_TYPE,
-});
+export const vastaiRemediationExecutePermission = entityPermission(
+  'vastai.remediation.execute',
+  'update',
+);
 
 /** Rotate the integration's Vast.ai API key. */
-export const vastaiSecretRotatePermission = createPermission({
-  name: 'vastai.secret.rotate',
-  attributes: { action: 'update' },
-  resourceType: VASTAI_RESOURCE_TYPE,
-});
+export const vastaiSecretRotatePermission = entityPermission(
+  'vastai.secret.rotate',
+  'update',
+);
 
 /** Send Slack and status-page messages. */
-export const vastaiCommsSendPermission = createPermission({
-  name: 'vastai.comms.send',
-  attributes: { action: 'create' },
-  resourceType: VASTAI_RESOURCE_TYPE,
-});
+export const vastaiCommsSendPermission = entityPermission(
+  'vastai.comms.send',
+  'create',
+);
 
 /** Every permission of the plugin, for registration with the permissions registry. */
 export const vastaiIncidentPermissions = [

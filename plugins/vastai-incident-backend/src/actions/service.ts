@@ -287,24 +287,18 @@ export class ActionsService {
       );
     }
     const approver = userOf(req.credentials);
-    await this.authorize({
+    const attempt = {
       credentials: req.credentials,
       entityRef: req.entityRef,
       actionId: pending.actionId,
       dryRun: false,
       idempotencyKey: pending.idempotencyKey,
       request: req.request,
-    });
+    };
+    await this.authorize(attempt);
     if (approver === pending.actor) {
       throw await this.refuse(
-        {
-          credentials: req.credentials,
-          entityRef: req.entityRef,
-          actionId: pending.actionId,
-          dryRun: false,
-          idempotencyKey: pending.idempotencyKey,
-          request: req.request,
-        },
+        attempt,
         'denied',
         new NotAllowedError(
           'A key rotation must be approved by a different person than the one who asked for it',

@@ -1,6 +1,6 @@
 import type { ActionId } from '@internal/plugin-vastai-incident-common';
 import type { Knex } from 'knex';
-import { DatabaseStore } from '../database/migrations';
+import { DatabaseStore, isUniqueViolation } from '../database/migrations';
 import type { ActionAuditEntry, ActionRun } from './types';
 
 /**
@@ -20,16 +20,6 @@ export type AuditHook = (
   trx: Knex.Transaction,
   row: AuditRowInput,
 ) => Promise<void>;
-
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown };
-  const code = String(e?.code ?? '');
-  return (
-    code === '23505' ||
-    code.startsWith('SQLITE_CONSTRAINT') ||
-    /unique constraint|duplicate key/i.test(String(e?.message ?? ''))
-  );
-}
 
 const json = (value: unknown) =>
   value === undefined ? null : JSON.stringify(value);

@@ -47,3 +47,14 @@ export class DatabaseStore {
 
   constructor(readonly knex: Knex) {}
 }
+
+/** Whether an insert broke a unique index, on PostgreSQL or SQLite (a replay or a lost race). */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  const code = String(e?.code ?? '');
+  return (
+    code === '23505' ||
+    code.startsWith('SQLITE_CONSTRAINT') ||
+    /unique constraint|duplicate key/i.test(String(e?.message ?? ''))
+  );
+}

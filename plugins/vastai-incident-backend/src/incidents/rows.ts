@@ -6,6 +6,7 @@ import {
   TimelineEvent,
 } from '@internal/plugin-vastai-incident-common';
 import type { Knex } from 'knex';
+import { isUniqueViolation } from '../database/migrations';
 
 // Row <-> wire mapping shared by the incidents' stores. Times are stored as epoch ms.
 
@@ -16,16 +17,6 @@ export const numberOrUndefined = (value: unknown) =>
   value === null || value === undefined ? undefined : Number(value);
 const parseJson = (text: unknown) =>
   typeof text === 'string' ? JSON.parse(text) : undefined;
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown };
-  const code = String(e?.code ?? '');
-  return (
-    code === '23505' ||
-    code.startsWith('SQLITE_CONSTRAINT') ||
-    /unique constraint|duplicate key/i.test(String(e?.message ?? ''))
-  );
-}
 
 /** Runs an insert; false when it broke a unique index (the row exists: a replay or a race). */
 export async function insertedOnce(
