@@ -231,7 +231,9 @@ describe('the Vast.ai incident tab in a browser', () => {
         await button.waitFor({ timeout: 30_000 });
         await expect(button.isEnabled()).resolves.toBe(true);
       } else {
+        // Said at the top of the tab and in the remediation panel: check the panel's.
         await page
+          .getByTestId('vastai-remediation')
           .getByText('The runbook recommends no remediation right now.')
           .waitFor();
       }
