@@ -5,7 +5,7 @@ import notificationsPlugin from '@backstage/plugin-notifications/alpha';
 import orgPlugin from '@backstage/plugin-org/alpha';
 import signalsPlugin from '@backstage/plugin-signals/alpha';
 import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
-import vastaiIncidentPlugin from '@internal/plugin-vastai-incident/alpha';
+import vastaiIncidentPlugin from '@vastai-incident/backstage-plugin/alpha';
 import { navModule } from './modules/nav';
 import { signInModule } from './modules/signIn';
 

@@ -7,7 +7,7 @@ import kubernetesPlugin from '@backstage/plugin-kubernetes-backend';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import signalsPlugin from '@backstage/plugin-signals-backend';
-import vastaiIncidentPlugin from '@internal/plugin-vastai-incident-backend';
+import vastaiIncidentPlugin from '@vastai-incident/backstage-plugin-backend';
 import { permissionModuleVastaiOwnershipPolicy } from './permissions';
 
 /**

@@ -10,7 +10,7 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import { ConfigSources, FileConfigSource } from '@backstage/config-loader';
 import type { JsonObject, JsonValue } from '@backstage/types';
-import { readConfig } from '@internal/plugin-vastai-incident-backend';
+import { readConfig } from '@vastai-incident/backstage-plugin-backend';
 
 const repoRoot = resolvePackagePath('backend', '../..');
 

@@ -7,7 +7,7 @@ import {
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import type { TriageReport } from '@internal/plugin-vastai-incident-common';
+import type { TriageReport } from '@vastai-incident/backstage-plugin-common';
 import request from 'supertest';
 import { vastaiIncidentUpstreamsExtensionPoint } from './extensions';
 import { vastaiIncidentPlugin } from './plugin';

@@ -5,7 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import Router from 'express-promise-router';
-import { vastaiIncidentPermissions } from '@internal/plugin-vastai-incident-common';
+import { vastaiIncidentPermissions } from '@vastai-incident/backstage-plugin-common';
 import { AccessAudit, AccessAuditStore } from './access/accessAudit';
 import { EntityGate } from './access/entityGate';
 import { ActionStore, ActionsService } from './actions';

@@ -24,7 +24,7 @@ import type { JsonObject } from '@backstage/types';
 import {
   ACTION_IDS,
   METRIC_QUERY_IDS,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { Sandbox, startSandbox } from '@internal/vastai-sandbox';
 import type { Knex } from 'knex';
 import request from 'supertest';

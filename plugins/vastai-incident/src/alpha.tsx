@@ -13,7 +13,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
-import { VASTAI_INCIDENT_PLUGIN_ID } from '@internal/plugin-vastai-incident-common';
+import { VASTAI_INCIDENT_PLUGIN_ID } from '@vastai-incident/backstage-plugin-common';
 import {
   incidentsApiFactory,
   remediationApiFactory,

@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { VASTAI_INTEGRATION_ANNOTATION } from '@internal/plugin-vastai-incident-common';
+import { VASTAI_INTEGRATION_ANNOTATION } from '@vastai-incident/backstage-plugin-common';
 
 /**
  * True when the entity names a Vast.ai integration. The tab and the cards show

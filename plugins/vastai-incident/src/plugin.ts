@@ -4,7 +4,7 @@ import {
   createRoutableExtension,
   createRouteRef,
 } from '@backstage/core-plugin-api';
-import { VASTAI_INCIDENT_PLUGIN_ID } from '@internal/plugin-vastai-incident-common';
+import { VASTAI_INCIDENT_PLUGIN_ID } from '@vastai-incident/backstage-plugin-common';
 import {
   incidentsApiFactory,
   remediationApiFactory,

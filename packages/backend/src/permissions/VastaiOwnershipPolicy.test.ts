@@ -11,7 +11,7 @@ import {
   vastaiIncidentLogsReadPermission,
   vastaiIncidentReadPermission,
   vastaiIncidentWritePermissions,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { VastaiOwnershipPolicy } from './VastaiOwnershipPolicy';
 
 describe('VastaiOwnershipPolicy', () => {

@@ -17,7 +17,7 @@ import {
 import {
   vastaiIncidentLogsReadPermission,
   vastaiIncidentWritePermissions,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 /** What only an entity's owners may do: every write, and reading logs and evidence. */
 const ownerOnlyPermissionNames = new Set(

@@ -3,7 +3,7 @@ import {
   vastaiIncidentPermissions,
   vastaiIncidentReadPermission,
   vastaiIncidentWritePermissions,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { catalogEntityDeletePermission } from '@backstage/plugin-catalog-common/alpha';
 import { Permission } from '@backstage/plugin-permission-common';
 import {

@@ -3,7 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { vastaiIncidentPermissions } from '@internal/plugin-vastai-incident-common';
+import { vastaiIncidentPermissions } from '@vastai-incident/backstage-plugin-common';
 import Router from 'express-promise-router';
 
 /**

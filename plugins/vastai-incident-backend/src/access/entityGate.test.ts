@@ -8,7 +8,7 @@ import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { vastaiIncidentManagePermission } from '@internal/plugin-vastai-incident-common';
+import { vastaiIncidentManagePermission } from '@vastai-incident/backstage-plugin-common';
 import type { Request } from 'express';
 import type { IntegrationConfig } from '../config';
 import { DEFAULT_TRIAGE_THRESHOLDS } from '../triage';

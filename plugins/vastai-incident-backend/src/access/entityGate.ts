@@ -14,7 +14,7 @@ import {
   VASTAI_INTEGRATION_ANNOTATION,
   vastaiIncidentLogsReadPermission,
   vastaiIncidentReadPermission,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { Request } from 'express';
 import type { IntegrationConfig } from '../config';
 import { parseInput } from '../http/validation';

@@ -1,6 +1,6 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { VASTAI_INTEGRATION_ANNOTATION } from '@internal/plugin-vastai-incident-common';
+import { VASTAI_INTEGRATION_ANNOTATION } from '@vastai-incident/backstage-plugin-common';
 
 /** What the routes need of an entity: does it exist for this user, which integration it names. */
 export interface EntityIntegrationRef {

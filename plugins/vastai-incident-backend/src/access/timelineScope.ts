@@ -2,7 +2,7 @@ import {
   TimelineEvent,
   TimelineKind,
   vastaiIncidentLogsReadPermission,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 /**
  * Timeline kinds whose words the plugin writes from the incident's own fields (status, severity,

@@ -3,7 +3,7 @@ import type {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import type { ActionId } from '@internal/plugin-vastai-incident-common';
+import type { ActionId } from '@vastai-incident/backstage-plugin-common';
 import type { Request } from 'express';
 import type {
   ClusterConfig,

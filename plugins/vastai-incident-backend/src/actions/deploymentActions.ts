@@ -1,4 +1,4 @@
-import type { ActionId } from '@internal/plugin-vastai-incident-common';
+import type { ActionId } from '@vastai-incident/backstage-plugin-common';
 import type { IntegrationKubernetesConfig } from '../config';
 import {
   ActionContext,

@@ -8,7 +8,7 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
-import { ActionId } from '@internal/plugin-vastai-incident-common';
+import { ActionId } from '@vastai-incident/backstage-plugin-common';
 import { Sandbox, startSandbox } from '@internal/vastai-sandbox';
 import {
   buildActions,

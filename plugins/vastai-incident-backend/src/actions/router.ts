@@ -1,5 +1,5 @@
 import { NotFoundError } from '@backstage/errors';
-import { ACTION_IDS } from '@internal/plugin-vastai-incident-common';
+import { ACTION_IDS } from '@vastai-incident/backstage-plugin-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';

@@ -14,7 +14,7 @@ import {
   ActionId,
   vastaiRemediationExecutePermission,
   vastaiSecretRotatePermission,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { Request } from 'express';
 import type { IntegrationConfig } from '../config';
 import {

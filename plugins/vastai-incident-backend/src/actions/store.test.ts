@@ -7,7 +7,7 @@ import type { ActionRun } from './types';
 jest.setTimeout(60_000);
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-vastai-incident-backend',
+  '@vastai-incident/backstage-plugin-backend',
   'migrations',
 );
 const TABLES = [

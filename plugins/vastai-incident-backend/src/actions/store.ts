@@ -1,4 +1,4 @@
-import type { ActionId } from '@internal/plugin-vastai-incident-common';
+import type { ActionId } from '@vastai-incident/backstage-plugin-common';
 import type { Knex } from 'knex';
 import { DatabaseStore, isUniqueViolation } from '../database/migrations';
 import type { ActionAuditEntry, ActionRun } from './types';

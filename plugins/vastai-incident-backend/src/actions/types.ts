@@ -6,4 +6,4 @@ export type {
   ActionRun,
   ActionRunStatus,
   ActionVerification,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';

@@ -4,7 +4,7 @@ import type {
   KubernetesValue,
   MetricsValue,
   Signal,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { IntegrationConfig } from '../config';
 import type { TriageInput } from '../triage';
 import type { KubernetesWriter } from './kubernetesWriter';

@@ -6,7 +6,7 @@
  * changes.
  */
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import { ActionId } from '@internal/plugin-vastai-incident-common';
+import { ActionId } from '@vastai-incident/backstage-plugin-common';
 import { Sandbox, startSandbox } from '@internal/vastai-sandbox';
 import type { Knex } from 'knex';
 import { nodeHttpClient } from '../upstream';

@@ -1,4 +1,4 @@
-import type { Signal } from '@internal/plugin-vastai-incident-common';
+import type { Signal } from '@vastai-incident/backstage-plugin-common';
 import { createMemoryCache } from '../testing/memoryCache';
 import { SharedReads } from './sharedReads';
 

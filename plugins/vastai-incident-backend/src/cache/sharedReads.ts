@@ -3,7 +3,7 @@ import type {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import type { JsonValue } from '@backstage/types';
-import type { Signal } from '@internal/plugin-vastai-incident-common';
+import type { Signal } from '@vastai-incident/backstage-plugin-common';
 import { describeUpstreamError } from '../upstream';
 
 export interface SharedReadsOptions {

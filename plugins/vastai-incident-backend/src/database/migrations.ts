@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 
 /** The plugin's dated migrations (actions' and incidents' tables), shipped in the package. */
 export const MIGRATIONS_DIR = resolvePackagePath(
-  '@internal/plugin-vastai-incident-backend',
+  '@vastai-incident/backstage-plugin-backend',
   'migrations',
 );
 

@@ -1,5 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import type { Incident } from '@internal/plugin-vastai-incident-common';
+import type { Incident } from '@vastai-incident/backstage-plugin-common';
 import { startSandbox, Sandbox } from '@internal/vastai-sandbox';
 import { incidentCommsOnSandbox } from '../testing/incidentComms';
 import { SLACK_LIMITS, slackPayload } from './templates';

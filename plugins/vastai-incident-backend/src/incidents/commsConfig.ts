@@ -2,7 +2,7 @@ import type { Config } from '@backstage/config';
 import {
   INCIDENT_STATUSES,
   SEVERITIES,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { checkUrl, configError } from '../config/checks';
 import { DEFAULT_PUBLIC_TEMPLATE, PublicStatusTemplate } from './publicStatus';
 

@@ -4,7 +4,7 @@ import type {
   CommMessage,
   CommPreview,
   Incident,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { randomUUID } from 'node:crypto';
 import { commsOf, IncidentContext } from './context';
 import { checkReplay, waitFor } from './idempotency';

@@ -3,7 +3,7 @@ import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type {
   Incident,
   TriageReport,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { IntegrationConfig } from '../config';
 import { createRedactor } from '../redact';
 import { buildTriageReport, SignalService } from '../signals';
@@ -53,7 +53,7 @@ export interface IncidentContext
 function defaultVersions(): Record<string, string> {
   const versions: Record<string, string> = { node: process.version };
   for (const name of [
-    '@internal/plugin-vastai-incident-backend',
+    '@vastai-incident/backstage-plugin-backend',
     '@backstage/backend-plugin-api',
     '@backstage/backend-defaults',
   ]) {

@@ -3,7 +3,7 @@ import { ConfigReader } from '@backstage/config';
 import {
   METRIC_QUERY_IDS,
   MetricSeries,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { readVastaiIncidentConfig } from '../config';
 import type { PrometheusClient } from '../probes';
 import { SignalService } from '../signals';

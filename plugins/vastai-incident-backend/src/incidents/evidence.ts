@@ -6,8 +6,8 @@ import type {
   MetricRangeResponse,
   TimelineEvent,
   TriageReport,
-} from '@internal/plugin-vastai-incident-common';
-import { METRIC_QUERY_IDS } from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
+import { METRIC_QUERY_IDS } from '@vastai-incident/backstage-plugin-common';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';

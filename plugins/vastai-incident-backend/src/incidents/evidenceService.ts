@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError } from '@backstage/errors';
 import type {
   EvidenceBundle,
   Incident,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { randomUUID } from 'node:crypto';
 import { REDACTED } from '../redact';
 import { describeUpstreamError } from '../upstream';

@@ -1,4 +1,4 @@
-// The wire shapes (Incident, TimelineEvent, ...) are exported by @internal/plugin-vastai-incident-common.
+// The wire shapes (Incident, TimelineEvent, ...) are exported by @vastai-incident/backstage-plugin-common.
 export { createIncidentsRouter } from './router';
 export type { IncidentsRouterDeps } from './router';
 export { IncidentService } from './service';

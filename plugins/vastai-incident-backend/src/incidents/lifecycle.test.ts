@@ -4,7 +4,7 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import type { Incident } from '@internal/plugin-vastai-incident-common';
+import type { Incident } from '@vastai-incident/backstage-plugin-common';
 import { readIncidentsConfig } from './commsConfig';
 import { IncidentService } from './service';
 import { IncidentStore } from './store';

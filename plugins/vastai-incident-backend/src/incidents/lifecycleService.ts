@@ -4,7 +4,7 @@ import {
   SEVERITY_MEANING,
   Severity,
   TimelineEvent,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { randomUUID } from 'node:crypto';
 import { describeUpstreamError } from '../upstream';
 import { IncidentContext, triageOf } from './context';

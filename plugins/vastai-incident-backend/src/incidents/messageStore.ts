@@ -1,7 +1,7 @@
 import type {
   CommChannel,
   CommMessage,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { DatabaseStore } from '../database/migrations';
 import {
   incidentRecordColumns,

@@ -3,7 +3,7 @@ import {
   MetricRangeResponse,
   SEVERITY_MEANING,
   TimelineEvent,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { clipToWindow } from './evidence';
 
 export interface FailedRequests {

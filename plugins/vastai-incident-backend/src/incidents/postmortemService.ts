@@ -2,7 +2,7 @@ import type {
   Incident,
   MetricRangeResponse,
   Postmortem,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { describeUpstreamError } from '../upstream';
 import { IncidentContext, integrationOf } from './context';
 import { rangeCovering } from './evidence';

@@ -2,7 +2,7 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import type { TestDatabaseId } from '@backstage/backend-test-utils';
 import { startSandbox, Sandbox } from '@internal/vastai-sandbox';
 import type { JsonObject } from '@backstage/types';
-import type { KubernetesValue } from '@internal/plugin-vastai-incident-common';
+import type { KubernetesValue } from '@vastai-incident/backstage-plugin-common';
 import {
   COMMS_ENTITY,
   COMMS_INTEGRATION,

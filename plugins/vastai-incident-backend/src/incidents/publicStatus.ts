@@ -2,7 +2,7 @@ import type {
   Incident,
   IncidentStatus,
   Severity,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { StatuspageIncidentBody } from './senders';
 import { formatUtc } from './templates';
 

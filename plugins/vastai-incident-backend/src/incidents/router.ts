@@ -4,7 +4,7 @@ import {
   vastaiCommsSendPermission,
   vastaiIncidentManagePermission,
   vastaiIncidentReadPermission,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';

@@ -4,7 +4,7 @@ import {
   SEVERITY_RESPONSE_MINUTES,
   Severity,
   TimelineEvent,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../database/migrations';
 

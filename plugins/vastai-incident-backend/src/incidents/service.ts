@@ -7,7 +7,7 @@ import type {
   Postmortem,
   Severity,
   TimelineEvent,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { CommsService } from './commsService';
 import {
   createIncidentContext,

@@ -6,7 +6,7 @@ import {
   Postmortem,
   Severity,
   TimelineEvent,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { Knex } from 'knex';
 import { DatabaseStore, MIGRATIONS_DIR } from '../database/migrations';
 import { MessageStore } from './messageStore';

@@ -4,7 +4,7 @@ import {
   SEVERITY_MEANING,
   Severity,
   TimelineEvent,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 /** Slack's documented limits for incoming webhook messages. */
 export const SLACK_LIMITS = {

@@ -2,7 +2,7 @@ import type {
   DeclareIncidentRequest,
   IncidentChanges,
   IncidentFilter as IncidentQuery,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 // The wire shapes and vocabularies (Incident, TimelineEvent, CommMessage, ...) live once in the
 // common package, shared with the frontend: import them from there. These are the backend's
@@ -25,5 +25,5 @@ export {
   COMM_CHANNELS,
   INCIDENT_STATUSES,
   SEVERITIES,
-} from '@internal/plugin-vastai-incident-common';
-export type { Incident } from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
+export type { Incident } from '@vastai-incident/backstage-plugin-common';

@@ -1,4 +1,4 @@
-import type { IntegrationHealthValue } from '@internal/plugin-vastai-incident-common';
+import type { IntegrationHealthValue } from '@vastai-incident/backstage-plugin-common';
 import { InvalidAnswerError, isRecord } from './signal';
 
 /* The integration health endpoint's answer, from any of the three shapes seen in the wild. */

@@ -2,7 +2,7 @@ import type {
   IntegrationHealthValue,
   Signal,
   SignalState,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { HttpClient, SsrfGuard, UpstreamError } from '../upstream';
 import { parseHealthBody } from './healthShapes';
 import {

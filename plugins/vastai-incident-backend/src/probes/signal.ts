@@ -1,7 +1,7 @@
 import type {
   Signal,
   SignalSource,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import {
   describeUpstreamError,
   HttpClient,

@@ -1,7 +1,7 @@
 import type {
   Signal,
   VendorApiValue,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { createRedactor } from '../redact';
 import {
   describeUpstreamError,

@@ -2,7 +2,7 @@ import type {
   Signal,
   SignalState,
   VendorStatusValue,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { HttpClient } from '../upstream';
 import {
   guardProbe,

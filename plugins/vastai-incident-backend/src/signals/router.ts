@@ -3,7 +3,7 @@ import {
   TriageReport,
   METRIC_QUERY_IDS,
   METRIC_RANGES,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';

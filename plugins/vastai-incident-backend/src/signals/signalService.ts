@@ -10,7 +10,7 @@ import type {
   MetricRangeResponse,
   Signal,
   SignalSource,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { SharedReads, staleMarks } from '../cache';
 import type {
   ClusterConfig,

@@ -1,7 +1,7 @@
 import type {
   Signal,
   TriageReport,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { IntegrationConfig } from '../config';
 import { triage } from '../triage';
 import type { SignalService } from './signalService';

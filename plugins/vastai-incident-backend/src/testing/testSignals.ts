@@ -7,7 +7,7 @@ import type {
   SignalState,
   VendorApiValue,
   VendorStatusValue,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { TriageInput } from '../triage';
 
 /*

@@ -1,8 +1,8 @@
-import type { ActionId, Signal } from '@internal/plugin-vastai-incident-common';
+import type { ActionId, Signal } from '@vastai-incident/backstage-plugin-common';
 import {
   decisionEdge,
   isDecisionQuestion,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { TriageInput, TriageOutcome } from '../triage';
 
 /*

@@ -1,7 +1,7 @@
 import type {
   Branch,
   RecommendedAction,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { Assessment } from './assess';
 import type { Readings } from './readings';
 

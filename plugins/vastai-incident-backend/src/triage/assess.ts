@@ -1,4 +1,4 @@
-import type { Severity } from '@internal/plugin-vastai-incident-common';
+import type { Severity } from '@vastai-incident/backstage-plugin-common';
 import { ageText, percent } from './evidence';
 import {
   describeErrorClass,

@@ -8,7 +8,7 @@ import type {
   Signal,
   VendorApiValue,
   VendorStatusValue,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { triage } from './triage';
 import {
   asStale,

@@ -1,7 +1,7 @@
 import type {
   EvidenceReading,
   Signal,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { FreshnessBudgets, TriageInput } from './types';
 
 /*

@@ -2,7 +2,7 @@ import type {
   KubernetesValue,
   PodSummary,
   Signal,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { Age, couldNotRead, shownReading, staleSuffix } from './evidence';
 import type { ReadingBase } from './readings';
 

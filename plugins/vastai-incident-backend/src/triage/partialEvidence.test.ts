@@ -1,7 +1,7 @@
 import type {
   ActionId,
   VendorStatusValue,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import {
   aged,
   asStale,

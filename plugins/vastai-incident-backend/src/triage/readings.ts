@@ -5,7 +5,7 @@ import type {
   Signal,
   VendorApiValue,
   VendorStatusValue,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import {
   Age,
   ageOf,

@@ -3,7 +3,7 @@ import type {
   Branch,
   Severity,
   TriageSide,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { triage } from './triage';
 import {
   asStale,

@@ -2,7 +2,7 @@ import type {
   Branch,
   Severity,
   TriageSide,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { recommendActions } from './actions';
 import { assess, Assessment, Finding } from './assess';
 import { newestObservation } from './evidence';

@@ -6,7 +6,7 @@ import type {
   TriageReport,
   VendorApiValue,
   VendorStatusValue,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 /** Everything triage looks at: one signal per upstream, any of which may be unknown or stale. */
 export interface TriageInput {

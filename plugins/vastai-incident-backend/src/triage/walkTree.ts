@@ -1,10 +1,10 @@
-import { decisionEdge } from '@internal/plugin-vastai-incident-common';
+import { decisionEdge } from '@vastai-incident/backstage-plugin-common';
 import type {
   Branch,
   DecisionQuestion,
   DecisionStep,
   EvidenceReading,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { Assessment } from './assess';
 import type { Readings } from './readings';
 

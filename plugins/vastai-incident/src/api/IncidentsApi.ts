@@ -10,7 +10,7 @@ import {
   type IncidentFilter,
   type Postmortem,
   type TimelineEvent,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { pluginApiRef } from './pluginApiRef';
 
 /** A file fetched with the user's credentials, ready to be saved. */

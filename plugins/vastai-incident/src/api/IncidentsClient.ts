@@ -1,4 +1,4 @@
-import type * as wire from '@internal/plugin-vastai-incident-common';
+import type * as wire from '@vastai-incident/backstage-plugin-common';
 import { DownloadedFile, IncidentsApi } from './IncidentsApi';
 import { PluginBackendClient } from './PluginBackendClient';
 

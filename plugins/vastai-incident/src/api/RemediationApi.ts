@@ -3,7 +3,7 @@ import {
   type ActionHistory,
   type ActionId,
   type ActionRun,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { pluginApiRef } from './pluginApiRef';
 
 /**

@@ -7,7 +7,7 @@ import {
   MetricRangeResponse,
   Signal,
   TriageReport,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { pluginApiRef } from './pluginApiRef';
 
 /**

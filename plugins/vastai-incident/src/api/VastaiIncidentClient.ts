@@ -5,7 +5,7 @@ import {
   MetricRange,
   MetricRangeResponse,
   TriageReport,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { entityPath, PluginBackendClient } from './PluginBackendClient';
 import { PodsResponse, VastaiIncidentApi } from './VastaiIncidentApi';
 

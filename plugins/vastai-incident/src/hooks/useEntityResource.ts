@@ -4,7 +4,7 @@ import {
 } from '@backstage/catalog-model';
 import { ApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { TriageReport } from '@internal/plugin-vastai-incident-common';
+import { TriageReport } from '@vastai-incident/backstage-plugin-common';
 import { useEffect, useRef } from 'react';
 import { vastaiIncidentApiRef } from '../api/VastaiIncidentApi';
 import { PolledResource, usePolledResource } from './usePolledResource';

@@ -2,7 +2,7 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import {
   Incident,
   IncidentDetail,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { useCallback, useRef } from 'react';
 import { IncidentsApi, incidentsApiRef } from '../api/IncidentsApi';
 import { usePolledResource } from './usePolledResource';

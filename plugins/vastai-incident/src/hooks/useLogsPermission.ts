@@ -1,5 +1,5 @@
 import { usePermission } from '@backstage/plugin-permission-react';
-import { vastaiIncidentLogsReadPermission } from '@internal/plugin-vastai-incident-common';
+import { vastaiIncidentLogsReadPermission } from '@vastai-incident/backstage-plugin-common';
 
 export interface ReadGate {
   allowed: boolean;

@@ -1,5 +1,5 @@
 import { useApi } from '@backstage/frontend-plugin-api';
-import { ActionHistory } from '@internal/plugin-vastai-incident-common';
+import { ActionHistory } from '@vastai-incident/backstage-plugin-common';
 import { RemediationApi, remediationApiRef } from '../api/RemediationApi';
 import { useEntityResource } from './useEntityResource';
 import { PolledResource } from './usePolledResource';

@@ -7,7 +7,7 @@ import type {
   EvidenceBundle,
   Incident,
   TimelineEvent,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { errorResponse, fakeResponse } from './responses';
 
 export interface FakeRequest {

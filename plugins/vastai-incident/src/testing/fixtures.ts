@@ -5,7 +5,7 @@ import {
   Signal,
   TriageReport,
   VASTAI_INTEGRATION_ANNOTATION,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { VastaiIncidentApi } from '../api/VastaiIncidentApi';
 import { errorResponse } from './responses';
 

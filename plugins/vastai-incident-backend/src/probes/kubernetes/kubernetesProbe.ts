@@ -3,7 +3,7 @@ import type {
   KubernetesValue,
   PodSummary,
   SignalState,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { IntegrationKubernetesConfig } from '../../config';
 import { redactText } from '../../redact';
 import { describeUpstreamError } from '../../upstream';

@@ -1,7 +1,7 @@
 import type {
   LogLine,
   LogsResponse,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { IntegrationKubernetesConfig } from '../../config';
 import type { KubernetesReader } from './client';
 import { selectorOf } from './kubernetesProbe';

@@ -1,4 +1,4 @@
-import type { MetricSeries } from '@internal/plugin-vastai-incident-common';
+import type { MetricSeries } from '@vastai-incident/backstage-plugin-common';
 import type { HttpClient } from '../../upstream';
 import {
   InvalidAnswerError,

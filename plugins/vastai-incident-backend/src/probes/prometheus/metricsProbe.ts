@@ -1,7 +1,7 @@
 import type {
   MetricsValue,
   SignalState,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import type { TriageThresholds } from '../../triage';
 import { describeUpstreamError } from '../../upstream';
 import { guardProbe, Probe, unknownSignal } from '../signal';

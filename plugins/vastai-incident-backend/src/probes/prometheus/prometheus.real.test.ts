@@ -12,7 +12,7 @@ import { nodeHttpClient } from '../../upstream';
 import { createHttpPrometheusClient, PrometheusClient } from './client';
 import { createMetricsProbe } from './metricsProbe';
 import { rangeBounds, renderQuery, QUERY_TEMPLATES } from './templates';
-import type { MetricQueryId } from '@internal/plugin-vastai-incident-common';
+import type { MetricQueryId } from '@vastai-incident/backstage-plugin-common';
 import { eventually } from '@internal/vastai-sandbox/testing';
 
 jest.setTimeout(90_000);

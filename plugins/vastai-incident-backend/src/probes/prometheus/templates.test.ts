@@ -1,5 +1,5 @@
 import { parser } from '@prometheus-io/lezer-promql';
-import { METRIC_QUERY_IDS } from '@internal/plugin-vastai-incident-common';
+import { METRIC_QUERY_IDS } from '@vastai-incident/backstage-plugin-common';
 import {
   INTERNAL_TEMPLATES,
   promqlString,

@@ -1,7 +1,7 @@
 import type {
   MetricQueryId,
   MetricRange,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 /**
  * Quotes a value as a PromQL double-quoted string literal (Go escaping): backslash, quote and

@@ -1,6 +1,6 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen, within } from '@testing-library/react';
-import { DecisionStep } from '@internal/plugin-vastai-incident-common';
+import { DecisionStep } from '@vastai-incident/backstage-plugin-common';
 import { triageReport } from '../../testing/fixtures';
 import { DecisionTree } from './DecisionTree';
 import { litPath } from './litPath';

@@ -14,7 +14,7 @@ import {
   EvidenceReading,
   isDecisionQuestion,
   SignalSource,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { edgeKey, litPath, LitTree } from './litPath';
 
 /** Horizontal centre of each node, in % of the tree's width (five equal columns). */

@@ -4,7 +4,7 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { useState } from 'react';
-import { LogLine } from '@internal/plugin-vastai-incident-common';
+import { LogLine } from '@vastai-incident/backstage-plugin-common';
 import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';
 import { useEntityResource } from '../../hooks/useEntityResource';
 import { useLogsPermission } from '../../hooks/useLogsPermission';

@@ -11,7 +11,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { MetricRangeResponse } from '@internal/plugin-vastai-incident-common';
+import { MetricRangeResponse } from '@vastai-incident/backstage-plugin-common';
 import {
   axisTicks,
   formatAxisTime,

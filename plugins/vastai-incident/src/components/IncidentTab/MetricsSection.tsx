@@ -5,7 +5,7 @@ import {
   METRIC_RANGES,
   MetricQueryId,
   MetricRange,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';
 import { useEntityResource } from '../../hooks/useEntityResource';
 import { ChoiceButtons } from './ChoiceButtons';

@@ -3,7 +3,7 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { Signal } from '@internal/plugin-vastai-incident-common';
+import { Signal } from '@vastai-incident/backstage-plugin-common';
 import { ColumnHeads } from '../common/ColumnHeads';
 import { formatAge, sourceLabel } from '../common/format';
 import { SignalStateLabel } from '../common/SignalStateLabel';

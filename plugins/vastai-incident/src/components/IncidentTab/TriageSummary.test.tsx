@@ -2,7 +2,7 @@ import '@testing-library/jest-dom';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import type { Incident } from '@internal/plugin-vastai-incident-common';
+import type { Incident } from '@vastai-incident/backstage-plugin-common';
 import { IncidentsApi, incidentsApiRef } from '../../api/IncidentsApi';
 import { RemediationApi, remediationApiRef } from '../../api/RemediationApi';
 import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';

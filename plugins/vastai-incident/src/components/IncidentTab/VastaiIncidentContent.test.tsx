@@ -1,5 +1,5 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
-import { TriageReport } from '@internal/plugin-vastai-incident-common';
+import { TriageReport } from '@vastai-incident/backstage-plugin-common';
 import { VastaiIncidentApi } from '../../api/VastaiIncidentApi';
 import { renderOnEntity } from '../../testing/apis';
 import {

@@ -1,4 +1,4 @@
-import { MetricRangeResponse } from '@internal/plugin-vastai-incident-common';
+import { MetricRangeResponse } from '@vastai-incident/backstage-plugin-common';
 import {
   axisTicks,
   formatAxisTime,

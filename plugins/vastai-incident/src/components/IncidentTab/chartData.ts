@@ -1,7 +1,7 @@
 import {
   MetricRangeResponse,
   MetricSeries,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 export interface ChartPoint {
   /** ms since the epoch (recharts' time axis). */

@@ -7,7 +7,7 @@ import {
   DecisionStep,
   isDecisionLeaf,
   isDecisionQuestion,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 /*
  * Which part of the runbook's tree (the model is in the common package) a triage report lit.

@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MetricRangeResponse } from '@internal/plugin-vastai-incident-common';
+import { MetricRangeResponse } from '@vastai-incident/backstage-plugin-common';
 import { VastaiIncidentApi } from '../../api/VastaiIncidentApi';
 import { renderOnEntity } from '../../testing/apis';
 import {

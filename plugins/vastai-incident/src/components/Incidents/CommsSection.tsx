@@ -9,7 +9,7 @@ import {
   CommMessage,
   CommPreview,
   IncidentDetail,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useIncidentsApi } from '../../hooks/useIncidents';
 import { useNow } from '../../hooks/useNow';

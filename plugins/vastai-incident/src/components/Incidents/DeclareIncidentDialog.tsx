@@ -7,7 +7,7 @@ import TextField, { TextFieldProps } from '@material-ui/core/TextField';
 import {
   DeclareIncidentRequest,
   Severity,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { FormEvent, useEffect, useState } from 'react';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { SeverityField } from './SeverityField';

@@ -1,5 +1,5 @@
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { IncidentDetail } from '@internal/plugin-vastai-incident-common';
+import { IncidentDetail } from '@vastai-incident/backstage-plugin-common';
 import { screen } from '@testing-library/react';
 import { IncidentsApi, incidentsApiRef } from '../../api/IncidentsApi';
 import { EvidenceSection } from './EvidenceSection';

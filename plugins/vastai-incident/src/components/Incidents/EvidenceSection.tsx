@@ -6,7 +6,7 @@ import Alert from '@material-ui/lab/Alert';
 import {
   EvidenceBundle,
   IncidentDetail,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { useEffect, useState } from 'react';
 import { useIncidentsApi } from '../../hooks/useIncidents';
 import { useLogsPermission } from '../../hooks/useLogsPermission';

@@ -15,7 +15,7 @@ import {
   TriageReport,
   vastaiCommsSendPermission,
   vastaiIncidentManagePermission,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { ReactNode, useCallback, useEffect, useState } from 'react';
 import { useIncidents, useIncidentsApi } from '../../hooks/useIncidents';
 import { ActionHint, ActionRow } from '../common/ActionRow';

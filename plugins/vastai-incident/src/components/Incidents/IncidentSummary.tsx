@@ -12,7 +12,7 @@ import {
   IncidentDetail,
   SEVERITY_MEANING,
   SEVERITY_RESPONSE_MINUTES,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { useEffect, useState } from 'react';
 import { useNow } from '../../hooks/useNow';
 import { ErrorAlert } from '../common/ErrorAlert';

@@ -2,7 +2,7 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import { TimelineEvent } from '@internal/plugin-vastai-incident-common';
+import { TimelineEvent } from '@vastai-incident/backstage-plugin-common';
 import { FormEvent, useState } from 'react';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { formatTime, Gate } from './support';

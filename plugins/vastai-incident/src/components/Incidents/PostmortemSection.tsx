@@ -9,7 +9,7 @@ import Alert from '@material-ui/lab/Alert';
 import {
   IncidentDetail,
   Postmortem,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { useCallback, useEffect, useState } from 'react';
 import { useIncidentsApi } from '../../hooks/useIncidents';
 import { ActionHint, ActionRow } from '../common/ActionRow';

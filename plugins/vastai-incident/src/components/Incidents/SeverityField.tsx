@@ -4,7 +4,7 @@ import {
   Severity,
   SEVERITIES,
   SEVERITY_MEANING,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { CSSProperties, ReactNode } from 'react';
 
 /** A severity picker: each choice says what it means. */

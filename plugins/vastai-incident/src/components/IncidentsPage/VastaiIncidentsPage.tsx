@@ -18,7 +18,7 @@ import {
   INCIDENT_STATUSES,
   Incident,
   SEVERITIES,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { useIncidentsApi } from '../../hooks/useIncidents';
 import { useMissingEntities } from '../../hooks/useMissingEntities';
 import { useNow } from '../../hooks/useNow';

@@ -4,7 +4,7 @@ import {
   IncidentStatus,
   SEVERITIES,
   Severity,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 /** `open` (not resolved, the default), `all`, or one status. */
 export type StatusChoice = 'open' | 'all' | IncidentStatus;

@@ -3,7 +3,7 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import type { ActionDiffLine } from '@internal/plugin-vastai-incident-common';
+import type { ActionDiffLine } from '@vastai-incident/backstage-plugin-common';
 import { ColumnHeads } from '../common/ColumnHeads';
 
 function valueText(value: string | null, secret?: boolean): string {

@@ -2,7 +2,7 @@ import {
   ACTION_IDS,
   ActionId,
   RecommendedAction,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';

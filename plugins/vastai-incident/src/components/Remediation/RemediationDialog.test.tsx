@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { fireEvent, screen, waitFor } from '@testing-library/react';
-import type { ActionRun } from '@internal/plugin-vastai-incident-common';
+import type { ActionRun } from '@vastai-incident/backstage-plugin-common';
 import { RemediationApi, remediationApiRef } from '../../api/RemediationApi';
 import { RemediationDialog } from './RemediationDialog';
 

@@ -1,6 +1,6 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { Progress } from '@backstage/core-components';
-import { ActionId, ActionRun } from '@internal/plugin-vastai-incident-common';
+import { ActionId, ActionRun } from '@vastai-incident/backstage-plugin-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';

@@ -3,7 +3,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { ActionId, ActionRun } from '@internal/plugin-vastai-incident-common';
+import { ActionId, ActionRun } from '@vastai-incident/backstage-plugin-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';

@@ -3,7 +3,7 @@ import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import type { ActionRun } from '@internal/plugin-vastai-incident-common';
+import type { ActionRun } from '@vastai-incident/backstage-plugin-common';
 import { clientApis } from '../../testing/apis';
 import { actionRun, annotatedEntity } from '../../testing/fixtures';
 import { errorBody, fakeResponse } from '../../testing/responses';

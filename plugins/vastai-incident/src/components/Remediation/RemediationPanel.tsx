@@ -2,7 +2,7 @@ import { InfoCard } from '@backstage/core-components';
 import {
   ACTION_IDS,
   RecommendedAction,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import ListItemText from '@material-ui/core/ListItemText';

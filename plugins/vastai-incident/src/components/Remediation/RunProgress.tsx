@@ -7,7 +7,7 @@ import {
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
-import type { ActionRun } from '@internal/plugin-vastai-incident-common';
+import type { ActionRun } from '@vastai-incident/backstage-plugin-common';
 import { APPLY_STEPS, outcomeOf } from './labels';
 import { isFinalRun } from './runs';
 

@@ -2,7 +2,7 @@ import type {
   ActionPhase,
   ActionRun,
   ActionRunStatus,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 /** The steps of an apply, in order, as people read them. */
 export const APPLY_STEPS: Array<{ phase: ActionPhase; label: string }> = [

@@ -1,7 +1,7 @@
 import type {
   ActionRun,
   ActionRunStatus,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 /** States after which a run changes no more. */
 export const FINAL_RUN_STATUSES: ReadonlyArray<ActionRunStatus> = [

@@ -1,8 +1,8 @@
-import { ActionId } from '@internal/plugin-vastai-incident-common';
+import { ActionId } from '@vastai-incident/backstage-plugin-common';
 import {
   vastaiRemediationExecutePermission,
   vastaiSecretRotatePermission,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { usePermission } from '@backstage/plugin-permission-react';
 
 export interface ActionGate {

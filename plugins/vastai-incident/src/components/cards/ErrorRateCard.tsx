@@ -1,5 +1,5 @@
 import Typography from '@material-ui/core/Typography';
-import { MetricsValue, Signal } from '@internal/plugin-vastai-incident-common';
+import { MetricsValue, Signal } from '@vastai-incident/backstage-plugin-common';
 import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';
 import { useEntityResource } from '../../hooks/useEntityResource';
 import { formatPercent } from '../common/format';

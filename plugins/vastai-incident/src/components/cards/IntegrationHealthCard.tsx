@@ -1,5 +1,5 @@
 import Typography from '@material-ui/core/Typography';
-import { IntegrationHealthValue } from '@internal/plugin-vastai-incident-common';
+import { IntegrationHealthValue } from '@vastai-incident/backstage-plugin-common';
 import { findSignal, TriageCard } from './TriageCard';
 import { SignalSummary } from './SignalSummary';
 

@@ -1,6 +1,6 @@
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import { Signal } from '@internal/plugin-vastai-incident-common';
+import { Signal } from '@vastai-incident/backstage-plugin-common';
 import { formatAge, sourceLabel } from '../common/format';
 import { SignalStateLabel } from '../common/SignalStateLabel';
 import { signalCaveat } from '../IncidentTab/SignalList';

@@ -1,5 +1,5 @@
 import Typography from '@material-ui/core/Typography';
-import { MetricSeries } from '@internal/plugin-vastai-incident-common';
+import { MetricSeries } from '@vastai-incident/backstage-plugin-common';
 
 /**
  * A tiny line of one series, drawn as SVG (no chart library in a card).

@@ -4,7 +4,7 @@ import {
   Signal,
   SignalSource,
   TriageReport,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { useTriage } from '../../hooks/useEntityResource';
 import { useNow } from '../../hooks/useNow';
 import { PolledResource } from '../../hooks/usePolledResource';

@@ -1,5 +1,5 @@
 import { screen } from '@testing-library/react';
-import { TriageReport } from '@internal/plugin-vastai-incident-common';
+import { TriageReport } from '@vastai-incident/backstage-plugin-common';
 import { renderOnEntity } from '../../testing/apis';
 import {
   mockVastaiApi,

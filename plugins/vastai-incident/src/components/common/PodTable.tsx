@@ -3,7 +3,7 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { KubernetesValue } from '@internal/plugin-vastai-incident-common';
+import { KubernetesValue } from '@vastai-incident/backstage-plugin-common';
 import { ColumnHeads } from './ColumnHeads';
 
 /** The deployment's replicas and pods: ready, restarts, why they wait, how they last ended. */

@@ -4,7 +4,7 @@ import { makeStyles } from '@material-ui/core/styles';
 import {
   Severity,
   SEVERITY_MEANING,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 import { formatResponseTarget } from './format';
 
 const useStyles = makeStyles(theme => ({

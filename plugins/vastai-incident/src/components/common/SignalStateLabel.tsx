@@ -4,7 +4,7 @@ import {
   StatusPending,
   StatusWarning,
 } from '@backstage/core-components';
-import { SignalState } from '@internal/plugin-vastai-incident-common';
+import { SignalState } from '@vastai-incident/backstage-plugin-common';
 
 const STATE_TEXT: Record<SignalState, string> = {
   ok: 'OK',

@@ -7,7 +7,7 @@ import { ResponseError } from '@backstage/errors';
 import {
   VASTAI_INTEGRATION_ANNOTATION,
   vastaiIncidentReadPermission,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 function statusOf(error: Error): number | undefined {
   if (ResponseError.is(error)) return error.statusCode;

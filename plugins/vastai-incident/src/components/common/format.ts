@@ -4,7 +4,7 @@ import {
   Severity,
   SEVERITY_RESPONSE_MINUTES,
   SignalSource,
-} from '@internal/plugin-vastai-incident-common';
+} from '@vastai-incident/backstage-plugin-common';
 
 /** "12 s ago", "3 min ago", "2 h ago", "4 d ago"; "time unknown" when unreadable. */
 export function formatAge(iso: string | undefined, now: number): string {
