@@ -11,3 +11,6 @@ export { defaultTestSeed, startKubeTestCluster } from './kubeTestCluster';
 export type { KubeTestCluster } from './kubeTestCluster';
 export { promQuery, promValue, waitUntil } from './prometheus';
 export { FakeKubeStore } from './fakeKubeStore';
+export { expectedVerdict } from '../scenarios/expectedVerdicts';
+export { SCENARIO_NAMES } from '../scenarios/scenarios';
+export type { ExpectedVerdict } from '../scenarios/expectedVerdicts';

@@ -305,9 +305,9 @@ export function readMetrics(
     (sum, c) => sum + (errorClasses[c] ?? 0),
     0,
   );
-  const shareOf = (rate: number) =>
+  const shareOf = (errorCount: number) =>
     errorRatio !== null && total > 0
-      ? Math.min(1, (errorRatio * rate) / total)
+      ? Math.min(1, (errorRatio * errorCount) / total)
       : 0;
   const unansweredShare = shareOf(unanswered);
   const connectFailureShare = shareOf(errorClasses.network_error ?? 0);

@@ -1,9 +1,7 @@
-import type {
-  ActionId,
-  Branch,
-  Severity,
-  TriageSide,
-} from '@vastai-incident/backstage-plugin-common';
+import {
+  expectedVerdict,
+  SCENARIO_NAMES,
+} from '@internal/vastai-sandbox/testing';
 import { triage } from './triage';
 import {
   asStale,
@@ -17,83 +15,10 @@ import {
 } from '../testing/testSignals';
 import type { TriageInput } from './types';
 
-const EXPECTED: Record<
-  string,
-  {
-    branch: Branch;
-    severity: Severity | null;
-    side: TriageSide;
-    actions: ActionId[];
-  }
-> = {
-  healthy: { branch: 'healthy', severity: null, side: 'none', actions: [] },
-  'vendor-outage': {
-    branch: 'vendor-incident',
-    severity: 'P1',
-    side: 'vastai',
-    actions: ['enable-fallback'],
-  },
-  'auth-failure': {
-    branch: 'our-integration',
-    severity: 'P1',
-    side: 'ours',
-    actions: ['rotate-api-key'],
-  },
-  'rate-limited': {
-    branch: 'our-integration',
-    severity: 'P2',
-    side: 'ours',
-    actions: ['queue-mode'],
-  },
-  'degraded-latency': {
-    branch: 'vendor-incident',
-    severity: 'P2',
-    side: 'vastai',
-    actions: ['enable-fallback'],
-  },
-  'pods-crashing': {
-    branch: 'our-infrastructure',
-    severity: 'P1',
-    side: 'ours',
-    actions: ['rollout-restart'],
-  },
-  'minor-errors': {
-    branch: 'resolved-or-intermittent',
-    severity: 'P3',
-    side: 'none',
-    actions: [],
-  },
-  'monitoring-gap': {
-    branch: 'resolved-or-intermittent',
-    severity: 'P4',
-    side: 'none',
-    actions: [],
-  },
-  recovered: {
-    branch: 'resolved-or-intermittent',
-    severity: 'P4',
-    side: 'none',
-    actions: [],
-  },
-  'vendor-unreachable': {
-    branch: 'vendor-incident',
-    severity: 'P1',
-    side: 'vastai',
-    actions: ['enable-fallback'],
-  },
-  'egress-blocked': {
-    branch: 'our-infrastructure',
-    severity: 'P1',
-    side: 'ours',
-    actions: [],
-  },
-  'vendor-slow-silent': {
-    branch: 'vendor-incident',
-    severity: 'P2',
-    side: 'vastai',
-    actions: ['enable-fallback'],
-  },
-};
+/** The sandbox's own oracle; the recorded signals read the status page as JSON. */
+const EXPECTED = Object.fromEntries(
+  SCENARIO_NAMES.map(name => [name, expectedVerdict(name, 'json')]),
+);
 
 describe('triage of the sandbox scenarios', () => {
   it('covers every scenario of the sandbox', () => {
