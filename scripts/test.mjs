@@ -70,6 +70,8 @@ if (!(await canConnect('127.0.0.1', 5432))) {
 }
 
 const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vastai-test-'));
+// The browser tests' screenshots (the tab in the light and the dark theme) go here; printed at the end.
+env.VASTAI_SCREENSHOTS_DIR ??= path.join(resultsDir, 'screenshots');
 console.log(`npm test on Node ${process.version}`);
 
 const durations = [];
@@ -178,4 +180,9 @@ console.log(
 );
 console.log(`\nPostgreSQL tests passed: ${postgresPassed}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+if (fs.existsSync(env.VASTAI_SCREENSHOTS_DIR)) {
+  console.log(
+    `Screenshots (light and dark theme): ${env.VASTAI_SCREENSHOTS_DIR}`,
+  );
+}
 process.exit(exitCode);

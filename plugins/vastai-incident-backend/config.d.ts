@@ -120,6 +120,21 @@ export interface Config {
           /** Our probe is slow above this multiple of its usual latency. Default 5. */
           probeSlowFactor?: number;
         };
+        /**
+         * Where the tab points people, each an http(s) URL (anything else fails the start).
+         * Shown in the triage summary, opening in a new tab.
+         */
+        links?: {
+          /** The vendor's status page, for people. Default https://status.vast.ai */
+          vendorStatus?: string;
+          /**
+           * Where to ask the vendor for help. Default https://discord.gg/vast (the support
+           * contact Vast.ai's API description names).
+           */
+          vendorSupport?: string;
+          /** The team's runbook for this integration. No default: no runbook link. */
+          runbook?: string;
+        };
         /** Slack incoming webhook for the internal incident messages. */
         slack?: {
           /**
@@ -159,6 +174,24 @@ export interface Config {
             };
           };
         };
+        /**
+         * PagerDuty (Events API v2): a P1 or P2 incident can page the service behind the routing
+         * key (previewed, sent by a person allowed `vastai.comms.send`), acknowledge it, and
+         * resolves the page when the incident resolves. The incident id is the dedup key.
+         */
+        pagerduty?: {
+          /** Default https://events.pagerduty.com/v2/enqueue (EU: https://events.eu.pagerduty.com/v2/enqueue). */
+          eventsUrl?: string;
+          /**
+           * The integration key of the service's Events API v2 integration.
+           * @visibility secret
+           */
+          routingKey: string;
+          /** `payload.source` of the alert. Default: the incident's entity ref. */
+          source?: string;
+          /** `payload.group` of the alert. Default: the integration's name. */
+          group?: string;
+        };
       };
     };
 
@@ -172,12 +205,67 @@ export interface Config {
       verifyPollSeconds?: number;
       /** `rotate-api-key` waits for a second person's approval. Default false. */
       requireSecondApprovalForKeyRotation?: boolean;
+      /**
+       * Minutes a rotation waits for that second approval; then it ends rejected
+       * (`approval-expired`) and nothing is changed. Default 60.
+       */
+      approvalTimeoutMinutes?: number;
+      /**
+       * Seconds a running run's lease lasts. The backend replica running it renews it every few
+       * seconds (a third of it, at most every 5 s); when it is not renewed in time (the replica
+       * crashed), any replica ends the run `interrupted`, releases the deployment's lock and records
+       * the steps that happened. Default 30.
+       */
+      runLeaseSeconds?: number;
+      /**
+       * Seconds between two looks, on each replica, for runs whose lease ran out and approvals that
+       * expired. A crashed replica's run is interrupted within runLeaseSeconds + sweepIntervalSeconds
+       * (at once if another action is asked for on that deployment after the lease ran out).
+       * Default 10.
+       */
+      sweepIntervalSeconds?: number;
+    };
+
+    /**
+     * The plugin's Backstage actions (`vastai-incident:*`), which the MCP actions backend serves
+     * to AI assistants at `/api/mcp-actions/v1`.
+     */
+    mcp?: {
+      /**
+       * Whether `vastai-incident:run-remediation` may run `rotate-api-key`. Even then the caller
+       * needs `vastai.secret.rotate` on the entity, and a second person's approval when
+       * `actions.requireSecondApprovalForKeyRotation` is set. Default false.
+       */
+      allowKeyRotation?: boolean;
     };
 
     /** Incident records. */
     incidents?: {
       /** Largest evidence bundle, in bytes. Default 10485760 (10 MiB). */
       maxEvidenceBytes?: number;
+      /**
+       * Minutes of evidence before the declaration: metrics, logs and audit rows in a bundle
+       * cover declared-at minus this to resolved-at (or now). Default 15; 0 to 1440.
+       */
+      evidenceLeadMinutes?: number;
+      /**
+       * When the team works, for the runbook's P4 target "next business day": a P4 is due at
+       * the close of the first business day that opens after its declaration (raised Friday
+       * evening: due Monday at `end`). P1-P3 targets (15 min, 1 h, 4 h) run around the clock.
+       * Default: UTC, Monday to Friday, 09:00-17:00, no holidays.
+       */
+      businessHours?: {
+        /** IANA time zone, e.g. Europe/Berlin. Default UTC. */
+        timeZone?: string;
+        /** ISO weekdays that are business days, 1 = Monday ... 7 = Sunday. Default [1, 2, 3, 4, 5]. */
+        days?: number[];
+        /** Opening time, HH:MM local. Default 09:00. */
+        start?: string;
+        /** Closing time, HH:MM local, after start. Default 17:00. */
+        end?: string;
+        /** Local dates (YYYY-MM-DD) that are not business days. Default none. */
+        holidays?: string[];
+      };
     };
   };
 }

@@ -3,7 +3,9 @@ import authPlugin from '@backstage/plugin-auth-backend';
 import authModuleGuestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleLogs from '@backstage/plugin-catalog-backend-module-logs';
+import eventsPlugin from '@backstage/plugin-events-backend';
 import kubernetesPlugin from '@backstage/plugin-kubernetes-backend';
+import mcpActionsPlugin from '@backstage/plugin-mcp-actions-backend';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import signalsPlugin from '@backstage/plugin-signals-backend';
@@ -27,5 +29,11 @@ export const backendFeatures = [
   kubernetesPlugin,
   notificationsPlugin,
   signalsPlugin,
+  // the events bus the catalog, notifications and signals publish on (without it each warns
+  // at start that no events backend is installed)
+  eventsPlugin,
   vastaiIncidentPlugin,
+  // serves the registered Backstage actions (`backend.actions.pluginSources`) to AI assistants
+  // over MCP at /api/mcp-actions/v1
+  mcpActionsPlugin,
 ];

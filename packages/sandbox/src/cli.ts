@@ -55,6 +55,7 @@ async function start() {
   console.log(
     `  receivers           ${u.receivers}/slack/webhook/:id  ${u.receivers}/statuspage/v1/pages/:page/incidents`,
   );
+  console.log(`  pagerduty events    ${u.pagerduty}`);
   console.log(
     `  prometheus          ${
       u.prometheus ??

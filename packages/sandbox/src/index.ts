@@ -46,6 +46,11 @@ export {
 } from './config';
 export type { VastCallStats } from './vast/callLog';
 export type { KubeWriteRecord } from './kube/types';
+export { routingKeyFingerprint } from './receivers/pagerduty';
+export type {
+  PagerDutyAlert,
+  PagerDutyEventRecord,
+} from './receivers/pagerduty';
 
 export interface SandboxOptions {
   /** Ports by name; missing ones are ephemeral (0). */
@@ -74,6 +79,8 @@ export interface SandboxUrls {
   /** A kubeconfig file for the real kubectl: `KUBECONFIG=<this> kubectl get pods`. */
   kubeconfig: string;
   receivers: string;
+  /** PagerDuty's Events API v2 endpoint (`POST` events here), on the receivers' port. */
+  pagerduty: string;
   prometheus?: string;
 }
 
@@ -210,6 +217,7 @@ export async function startSandbox(
       kubernetesTls: kubeTlsServer.url,
       kubeconfig,
       receivers: receiversServer.url,
+      pagerduty: `${receiversServer.url}/pagerduty/v2/enqueue`,
       ...(prometheus ? { prometheus: prometheus.url } : {}),
     };
     const control = await startControlServer(

@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import Router from 'express-promise-router';
@@ -10,6 +11,7 @@ import { AccessAudit, AccessAuditStore } from './access/accessAudit';
 import { EntityGate } from './access/entityGate';
 import { ActionStore, ActionsService } from './actions';
 import { ACTIONS_PATH, createActionsRouter } from './actions/router';
+import { registerBackstageActions } from './backstageActions';
 import { readConfig } from './config';
 import { applyDatabaseMigrations } from './database/migrations';
 import { vastaiIncidentUpstreamsExtensionPoint } from './extensions';
@@ -19,6 +21,7 @@ import {
   incidentTimelineAuditHook,
 } from './incidents';
 import { scrubErrors } from './http/scrubErrors';
+import { CatalogCommanderDirectory } from './incidents/commander';
 import { createIncidentsRouter, INCIDENTS_PATH } from './incidents/router';
 import { createRedactor } from './redact';
 import { SignalService, UpstreamClients } from './signals';
@@ -50,8 +53,11 @@ export const vastaiIncidentPlugin = createBackendPlugin({
         database: coreServices.database,
         auditor: coreServices.auditor,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
+        auth: coreServices.auth,
         notifications: notificationService,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         logger,
@@ -64,8 +70,11 @@ export const vastaiIncidentPlugin = createBackendPlugin({
         database,
         auditor,
         lifecycle,
+        scheduler,
         catalog,
+        auth,
         notifications,
+        actionsRegistry,
       }) {
         permissionsRegistry.addPermissions(vastaiIncidentPermissions);
         const settings = readConfig(config);
@@ -93,15 +102,27 @@ export const vastaiIncidentPlugin = createBackendPlugin({
           ),
         });
         const incidents = new IncidentService({
-          store: new IncidentStore(knex),
+          store: new IncidentStore(knex, settings.incidents.businessHours),
           logger,
           config: settings.incidents,
           signals,
           notifications,
           auditRows: ref => actions.history(ref, 500),
           appBaseUrl: config.getOptionalString('app.baseUrl'),
+          commanders: new CatalogCommanderDirectory({ catalog, auth, logger }),
         });
         lifecycle.addShutdownHook(() => actions.idle());
+        // Every replica looks for runs whose replica died (their lease ran out) and for expired
+        // approvals; the database decides which replica ends each one.
+        await scheduler.scheduleTask({
+          id: 'vastai-incident-actions-sweep',
+          scope: 'local',
+          frequency: { milliseconds: settings.actions.sweepIntervalMs },
+          timeout: { minutes: 2 },
+          fn: async () => {
+            await actions.sweep();
+          },
+        });
 
         const gate = new EntityGate({
           httpAuth,
@@ -134,6 +155,20 @@ export const vastaiIncidentPlugin = createBackendPlugin({
         );
         router.use(scrubErrors(createRedactor(settings.incidents.secrets)));
         httpRouter.use(router);
+        // The same gate and services as the routes, for AI assistants (MCP actions backend).
+        registerBackstageActions({
+          registry: actionsRegistry,
+          gate,
+          signals,
+          actions,
+          incidents,
+          settings: settings.mcp,
+          auditor,
+          logger,
+          redact: createRedactor(settings.incidents.secrets),
+          onTriage: report =>
+            incidents.noteTriageSeverity(report.entityRef, report.severity),
+        });
         logger.info(
           `Vast.ai incident plugin ready: ${settings.core.integrations.size} integration(s) configured`,
         );

@@ -2,7 +2,11 @@ import type { ActionId } from './types';
 
 // The remediation routes' wire shapes, shared by the backend and the frontend.
 
-/** Where a run is. `dry-run` and `rejected` end at once; the others after apply and verify. */
+/**
+ * Where a run is. `dry-run` and `rejected` end at once; the others after apply and verify.
+ * `interrupted`: the backend replica running it stopped (its lease ran out) before it ended;
+ * another replica ended it, listing the steps that happened and what is left to clean up.
+ */
 export type ActionRunStatus =
   | 'dry-run'
   | 'rejected'
@@ -10,7 +14,17 @@ export type ActionRunStatus =
   | 'running'
   | 'succeeded'
   | 'unverified'
-  | 'failed';
+  | 'failed'
+  | 'interrupted';
+
+/** One step of an apply that happened (a vendor key created, a Secret written ...). */
+export interface ActionStep {
+  at: string;
+  /** e.g. `new-key-created`, `secret-written`, `restart-written`, `old-key-deleted` */
+  step: string;
+  /** Words for people; never a secret value (a vendor key id at most). */
+  detail?: string;
+}
 
 export type ActionPhase =
   | 'authorized'
@@ -62,6 +76,12 @@ export interface ActionRun {
   /** The values the action replaced (what its revert restores); secrets masked. */
   previous?: Record<string, string | null>;
   verification?: ActionVerification;
+  /** The steps of the apply that happened, in order, as they happened. */
+  steps?: ActionStep[];
+  /** `rotate-api-key`: the Vast.ai id of the key this run created (never the key itself). */
+  newKeyId?: number;
+  /** What an interrupted run left behind for people to clean up (key ids, never keys). */
+  cleanup?: string[];
   idempotencyKey?: string;
   startedAt: string;
   finishedAt?: string;
@@ -81,6 +101,8 @@ export interface ActionAuditEntry {
   diff?: ActionDiffLine[];
   previous?: Record<string, string | null>;
   verification?: ActionVerification;
+  steps?: ActionStep[];
+  cleanup?: string[];
   idempotencyKey?: string;
   startedAt: string;
   finishedAt: string;

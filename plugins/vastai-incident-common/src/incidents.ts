@@ -14,6 +14,8 @@ export const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
 
 export const COMM_CHANNELS = ['slack', 'statuspage'] as const;
 export type CommChannel = (typeof COMM_CHANNELS)[number];
+/** Where a stored message went: the channels above, or PagerDuty (its own routes, `pagerduty.ts`). */
+export type MessageChannel = CommChannel | 'pagerduty';
 
 export interface Incident {
   id: string;
@@ -30,8 +32,14 @@ export interface Incident {
   resolvedAt?: string;
   /** First message sent or first status change: when people were told / work was visible. */
   respondedAt?: string;
-  /** declaredAt + the severity's response-time target (runbook). */
+  /**
+   * When the response is due, computed by the backend: declaredAt + the severity's target for
+   * P1-P3; for P4 ("next business day") the close of the next business day in the configured
+   * business hours. Clients show it as it is, never recompute it.
+   */
   responseDueAt: string;
+  /** The runbook's target in words: "15 min", "1 h", "4 h", "next business day". */
+  responseTarget?: string;
   /** Not responded in time (or still not, past the due time). */
   overdue: boolean;
   /** The last severity triage reported while this incident was open. */
@@ -70,7 +78,7 @@ export type CommStatus = 'sending' | 'sent' | 'failed';
 export interface CommMessage {
   id: string;
   incidentId: string;
-  channel: CommChannel;
+  channel: MessageChannel;
   text: string;
   /** What was (or will be) sent, for display and retries; no secret values. */
   payload: Record<string, unknown>;

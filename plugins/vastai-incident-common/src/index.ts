@@ -7,4 +7,5 @@ export * from './permissions';
 export * from './types';
 export * from './actions';
 export * from './incidents';
+export * from './pagerduty';
 export * from './runbook/decisionTree';

@@ -6,7 +6,11 @@ export const VASTAI_INCIDENT_PLUGIN_ID = 'vastai-incident';
 
 export type Severity = 'P1' | 'P2' | 'P3' | 'P4';
 
-/** The runbook's response-time targets, in minutes (P4: next business day, taken as 24 h). */
+/**
+ * The runbook's response-time targets, in minutes. P4's is "next business day": the backend
+ * computes its due time from the configured business hours: 1440 here is a nominal figure
+ * (ordering severities), never the due time.
+ */
 export const SEVERITY_RESPONSE_MINUTES: Record<Severity, number> = {
   P1: 15,
   P2: 60,
@@ -209,6 +213,19 @@ export interface RecommendedAction {
   reason: string;
 }
 
+/**
+ * Where the runbook sends people, as http(s) URLs from the backend's config (never from an entity
+ * or a request). Absent keys: no link.
+ */
+export interface TriageLinks {
+  /** The vendor's public status page, for people (the probe may read a machine URL instead). */
+  vendorStatus?: string;
+  /** Where to ask the vendor for help. */
+  vendorSupport?: string;
+  /** The team's runbook for this integration. */
+  runbook?: string;
+}
+
 export interface TriageReport {
   entityRef: string;
   integration: string;
@@ -223,6 +240,8 @@ export interface TriageReport {
   actions: RecommendedAction[];
   signals: Signal[];
   generatedAt: string;
+  /** The vendor's status page and support, and the runbook, as configured for the integration. */
+  links?: TriageLinks;
 }
 
 /** Server-side PromQL templates, chosen by id (never raw PromQL from a client). */

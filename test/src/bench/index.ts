@@ -44,6 +44,9 @@ const median = (xs: number[]) => {
     : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** The route's own account of its stages (`Server-Timing: name;dur=ms, ...`), in ms. */
+const serverTimings: Array<Record<string, number>> = [];
+
 async function timed(stack: Stack, route: string): Promise<number> {
   const t0 = performance.now();
   const res = await getAsGuest(stack, route);
@@ -51,7 +54,32 @@ async function timed(stack: Stack, route: string): Promise<number> {
     throw new Error(
       `${route} answered ${res.status}: ${JSON.stringify(res.body)}`,
     );
-  return performance.now() - t0;
+  const elapsed = performance.now() - t0;
+  const header = res.headers.get('server-timing');
+  if (header) {
+    const stages: Record<string, number> = { client: elapsed };
+    for (const part of header.split(',')) {
+      const [name, ...params] = part.trim().split(';');
+      const dur = params.find(p => p.startsWith('dur='));
+      if (dur) stages[name] = Number(dur.slice(4));
+    }
+    serverTimings.push(stages);
+  }
+  return elapsed;
+}
+
+/** Median of each stage over the timings taken since `from`. */
+function stageMedians(from: number): string {
+  const taken = serverTimings.slice(from);
+  const names = [...new Set(taken.flatMap(t => Object.keys(t)))];
+  return names
+    .map(
+      n =>
+        `${n} ${median(
+          taken.map(t => t[n]).filter(v => v !== undefined),
+        ).toFixed(0)} ms`,
+    )
+    .join(', ');
 }
 
 /** Requests per second of `route` with `concurrency` loops for `seconds`. */
@@ -163,6 +191,7 @@ async function proxiedSections() {
       for (const p of all) p.setDelay(delay);
       const cold: number[] = [];
       const probeMs: Record<string, number[]> = {};
+      const timingsFrom = serverTimings.length;
       for (let i = 0; i < 7; i++) {
         await sleep(CACHE_TTL_S * 1000 + 1100);
         cold.push(await timed(stack, TRIAGE));
@@ -185,6 +214,9 @@ async function proxiedSections() {
           .map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`)
           .join(', ')}`,
       );
+      // entity and permission are ms from the request's start (they overlap, and the probes
+      // start once the entity is read); signals is the wait for the probes after the permission.
+      print(`   stages (median, server side): ${stageMedians(timingsFrom)}`);
       medians.push([delay, m]);
     }
     if (medians.length >= 2) {

@@ -2,9 +2,9 @@
  * The first screen of the Vast.ai incident tab on a 1366x768 laptop: severity, verdict and the
  * first recommended action are on screen without scrolling, in every scenario that calls for an
  * action; controls are found by role and label, as a user finds them. Then the keyboard-only
- * path to a verified remediation, and axe-core scans of the tab.
+ * path to a verified remediation. The axe-core scans of every screen, in both themes, are in
+ * accessibility.test.ts.
  */
-import fs from 'node:fs';
 import { Locator, Page } from 'playwright-core';
 import { screenshot } from '../testing/browser';
 import { portalInBrowser } from '../testing/portalInBrowser';
@@ -51,30 +51,6 @@ async function expectAboveTheFold(page: Page, what: string, element: Locator) {
     scrollY,
     inside: true,
   });
-}
-
-/** The serious and critical WCAG 2 A/AA violations axe-core finds on the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // axe-core is in the workspace's node_modules (a dependency of the Backstage tooling).
-  // Evaluated through the DevTools protocol: the portal's CSP forbids injected script tags.
-  await page.evaluate(
-    fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'),
-  );
-  const violations = await page.evaluate(async () => {
-    const result = await (window as any).axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
-    });
-    return (result.violations as any[])
-      .filter(v => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        v =>
-          `${v.impact} ${v.id}: ${v.help} (${v.nodes
-            .slice(0, 3)
-            .map((n: any) => n.target.join(' '))
-            .join(' | ')})`,
-      );
-  });
-  return violations;
 }
 
 /** Presses Tab until the focused element's text or label matches; fails after `max` presses. */
@@ -138,16 +114,7 @@ describe('the first screen of the tab at 1366x768', () => {
       expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
       await page.evaluate(() => window.scrollTo(0, 0));
       await screenshot(page, `e2e-first-screen-${scenario}`);
-      // Known and not fixed yet (see the todo below): printed, not asserted.
-      const violations = await axeViolations(page);
-      if (violations.length > 0) {
-        process.stdout.write(`axe on ${scenario}:\n${violations.join('\n')}\n`);
-      }
     },
-  );
-
-  it.todo(
-    'axe: zero serious/critical violations (open: colour contrast of the severity badge text, a scrollable region without keyboard access)',
   );
 
   it('has the portal-wide incidents page in the sidebar', async () => {

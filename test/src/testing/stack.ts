@@ -222,7 +222,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 export async function getAsGuest(
   stack: Stack,
   route: string,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${stack.backendUrl}${route}`, {
     headers: { Authorization: `Bearer ${await stack.guestToken()}` },
   });
@@ -233,7 +233,7 @@ export async function getAsGuest(
   } catch {
     // not JSON; keep the text
   }
-  return { status: res.status, body };
+  return { status: res.status, body, headers: res.headers };
 }
 
 /** Waits until the catalog of a fresh backend has ingested the named demo components. */

@@ -5,6 +5,7 @@
  * one way in: the world drives it through `KubeStore`, the API server through the verbs it
  * inherits from `ObjectStore` and the pod logs.
  */
+import { WriteGates } from './writeGates';
 import { TableCluster } from './cluster';
 import { ControllerManager } from './controllers/manager';
 import { Kubelet } from './kubelet/kubelet';
@@ -41,6 +42,9 @@ export interface InMemoryKubeStoreOptions {
 }
 
 export class InMemoryKubeStore extends ObjectStore implements KubeStore {
+  /** Test knobs: hold or fail the next matching writes (control API `/kube/hold`, `/kube/faults`). */
+  readonly gates = new WriteGates();
+
   readonly rolloutStepMs: number;
   readonly crashLoopIntervalMs: number;
   private readonly cluster: TableCluster;

@@ -1,3 +1,4 @@
+import type { WriteGates } from './writeGates';
 /**
  * The contract between the simulated Kubernetes API (src/kube) and the rest of the sandbox
  * (src/world). The world drives the cluster only through this interface.
@@ -64,6 +65,9 @@ export interface KubeEventInput {
 export type DeploymentFault = 'crashloop' | null;
 
 export interface KubeStore {
+  /** Test knobs on the write path: hold or fail the next matching writes (the real API server). */
+  readonly gates?: WriteGates;
+
   /** Seed the default world (namespace `vastai`, the two deployments, their Secrets). */
   reset(seed: KubeSeed): void;
 

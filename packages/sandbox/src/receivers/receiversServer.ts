@@ -8,6 +8,13 @@ import {
   sendText,
   SimulatedServer,
 } from '../http/server';
+import {
+  PagerDutyAlert,
+  PagerDutyAlerts,
+  pagerDutyEventErrors,
+  PagerDutyEventRecord,
+  routingKeyFingerprint,
+} from './pagerduty';
 
 /** Records kept per receiver (a long demo must not grow without bound). */
 const MAX_RECORDS = 1000;
@@ -34,22 +41,30 @@ export interface StatuspageRequest {
   status: number;
 }
 
+export interface ReceiverFailures {
+  slack: ReceiverFailure;
+  statuspage: ReceiverFailure;
+  pagerduty: ReceiverFailure;
+}
+
 /**
- * Receivers for the product's outbound communications: Slack incoming webhooks and the Statuspage
- * write API. They record what they get (never the Authorization header) and answer like the real ones.
+ * Receivers for the product's outbound communications: Slack incoming webhooks, the Statuspage
+ * write API and PagerDuty's Events API v2. They record what they get (never the Authorization
+ * header, never a routing key: its fingerprint) and answer like the real ones.
  */
 export class Receivers extends SimulatedServer {
   private slack: SlackMessage[] = [];
   private statuspage: StatuspageRequest[] = [];
   private incidents = new Map<string, Record<string, any>>();
-  private failure: { slack: ReceiverFailure; statuspage: ReceiverFailure } = {
+  private pagerduty: PagerDutyEventRecord[] = [];
+  private alerts = new PagerDutyAlerts();
+  private failure: ReceiverFailures = {
     slack: null,
     statuspage: null,
+    pagerduty: null,
   };
 
-  setFailure(
-    f: Partial<{ slack: ReceiverFailure; statuspage: ReceiverFailure }>,
-  ) {
+  setFailure(f: Partial<ReceiverFailures>) {
     this.failure = { ...this.failure, ...f };
   }
 
@@ -65,10 +80,22 @@ export class Receivers extends SimulatedServer {
     return [...this.statuspage];
   }
 
+  /** The PagerDuty events received, valid or not, oldest first. */
+  pagerdutyEvents(): PagerDutyEventRecord[] {
+    return [...this.pagerduty];
+  }
+
+  /** The PagerDuty alerts the accepted events opened, acknowledged or resolved. */
+  pagerdutyAlerts(): PagerDutyAlert[] {
+    return this.alerts.list();
+  }
+
   clear() {
     this.slack = [];
     this.statuspage = [];
     this.incidents.clear();
+    this.pagerduty = [];
+    this.alerts.clear();
   }
 
   protected async handle(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -76,6 +103,8 @@ export class Receivers extends SimulatedServer {
     const method = req.method ?? 'GET';
     const slack = /^\/slack\/webhook\/([^/]+)$/.exec(path);
     if (slack && method === 'POST') return this.handleSlack(req, res, slack[1]);
+    if (path === '/pagerduty/v2/enqueue' && method === 'POST')
+      return this.handlePagerDuty(req, res);
     const sp =
       /^\/statuspage\/v1\/pages\/([^/]+)\/incidents(?:\/([^/]+))?$/.exec(path);
     // Statuspage accepts PUT as well as PATCH for updates.
@@ -228,5 +257,58 @@ export class Receivers extends SimulatedServer {
     });
     record(200);
     return sendJson(res, 200, existing);
+  }
+
+  /** PagerDuty Events API v2: 202 success, 400 invalid event, 429 throttled, 500 on demand. */
+  private async handlePagerDuty(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ) {
+    const body = await readJson(req);
+    const event =
+      body !== InvalidJson && body && typeof body === 'object'
+        ? (body as Record<string, any>)
+        : undefined;
+    const answer = (status: number, json: Record<string, unknown>) => {
+      const { routing_key: routingKey, ...rest } = event ?? {};
+      keepLast(this.pagerduty, {
+        at: new Date().toISOString(),
+        routingKey:
+          typeof routingKey === 'string' && routingKey
+            ? routingKeyFingerprint(routingKey)
+            : null,
+        body: event ? rest : null,
+        status,
+        answer: json,
+      });
+      return sendJson(res, status, json);
+    };
+    if (this.failure.pagerduty === 429) {
+      return answer(429, {
+        status: 'throttle event',
+        message:
+          'Requests for this service are arriving too quickly.  Please retry later.',
+      });
+    }
+    if (this.failure.pagerduty === 500) {
+      return answer(500, { status: 'error', message: 'Internal Server Error' });
+    }
+    const errors =
+      body === InvalidJson
+        ? ['Malformed JSON: the request body could not be parsed']
+        : pagerDutyEventErrors(body);
+    if (errors.length) {
+      return answer(400, {
+        status: 'invalid event',
+        message: 'Event object is invalid',
+        errors,
+      });
+    }
+    const dedupKey = this.alerts.apply(event!, new Date().toISOString());
+    return answer(202, {
+      status: 'success',
+      message: 'Event processed',
+      dedup_key: dedupKey,
+    });
   }
 }

@@ -276,6 +276,84 @@ describe('EntityGate', () => {
     ).toBe(true);
   });
 
+  it('gives a caller without a request (a Backstage action) the same checks, binding and records', async () => {
+    const credentials = mockCredentials.user();
+    const { gate: g, decisions } = gate();
+    const access = await g.forCaller(
+      credentials,
+      'Component:Default/vastai-integration',
+      readEntityData,
+    );
+    expect(access).toEqual({
+      credentials,
+      entityRef: 'component:default/vastai-integration',
+      integration: INTEGRATION,
+    });
+    expect(decisions).toEqual(['component:default/vastai-integration']);
+
+    // Own records: a missing entity passes, an unbound one is refused and recorded.
+    await expect(
+      g.authorizeCaller(
+        credentials,
+        'component:default/missing',
+        readEntityData,
+      ),
+    ).resolves.toMatchObject({ entityRef: 'component:default/missing' });
+    const unbound = gate();
+    await expect(
+      unbound.gate.forCaller(
+        credentials,
+        'component:default/intruder',
+        readEntityLogs,
+      ),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining('is not bound to integration'),
+    });
+    await expect(
+      unbound.gate.authorizeCaller(
+        credentials,
+        'component:default/intruder',
+        readEntityData,
+      ),
+    ).rejects.toMatchObject({ name: 'NotAllowedError' });
+    expect(unbound.refusals).toMatchObject([
+      { outcome: 'unbound', request: undefined },
+      { outcome: 'unbound', request: undefined },
+    ]);
+
+    const denied = gate({ allow: false });
+    await expect(
+      denied.gate.forCaller(
+        credentials,
+        'component:default/vastai-integration',
+        readEntityData,
+      ),
+    ).rejects.toThrow(
+      'Not allowed to read the Vast.ai incident data for component:default/vastai-integration (needs vastai.incident.read)',
+    );
+    expect(denied.refusals).toMatchObject([
+      { outcome: 'denied', actor: 'user:default/mock' },
+    ]);
+  });
+
+  it('refuses a caller that is not a user, and a ref that is not kind:namespace/name', async () => {
+    const { gate: g, decisions } = gate();
+    await expect(
+      g.forCaller(
+        mockCredentials.service('plugin:scaffolder'),
+        'component:default/vastai-integration',
+        readEntityData,
+      ),
+    ).rejects.toMatchObject({ name: 'NotAllowedError' });
+    for (const ref of ['vastai-integration', 'component:default/bad name']) {
+      await expect(
+        g.forCaller(mockCredentials.user(), ref, readEntityData),
+      ).rejects.toMatchObject({ name: 'InputError' });
+    }
+    expect(decisions).toEqual([]);
+  });
+
   it('answers 400 for an annotation longer than the columns that keep it', async () => {
     const { gate: g } = gate();
     await expect(

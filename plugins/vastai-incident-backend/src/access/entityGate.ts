@@ -22,6 +22,7 @@ import type { AccessRefusal } from './accessAudit';
 import { EntityIntegrationRef, EntityLookup } from './entityLookup';
 import {
   entityParams,
+  entityRefText,
   MAX_INTEGRATION_NAME_LENGTH,
   normalizeEntityRef,
 } from './entityRef';
@@ -33,6 +34,19 @@ export interface EntitySubject {
   credentials: UserCredentials;
   entityRef: string;
   request?: Request;
+}
+
+/**
+ * Options of `forEntity`. `prepare` is handed the integration that lists the entity in its
+ * binding (at once, or once the catalog says which one when several list it), while the entity
+ * is read and the permission decided, so that reads of that integration can start early;
+ * whatever it starts must not be answered before `forEntity` resolves (which it does only once
+ * the caller is allowed and the entity's annotation names that integration). `timings` receives
+ * the ms from the start to the entity read and to the permission decision.
+ */
+export interface AccessOptions {
+  prepare?: (integration: IntegrationConfig) => void;
+  timings?: { entity?: number; permission?: number };
 }
 
 /** An allowed subject and the configured integration its entity uses. */
@@ -198,10 +212,22 @@ export class EntityGate {
     target: EntityTarget,
     check: EntityCheck,
   ): Promise<EntitySubject> {
-    const subject = await this.subjectOf(req, target);
-    await this.requirePermission(subject, check);
-    await this.requireBinding(subject);
-    return subject;
+    return this.authorizeSubject(await this.subjectOf(req, target), check);
+  }
+
+  /**
+   * `authorize` for a caller that is not an HTTP request (a Backstage action invoked through
+   * the actions registry): the same checks and records, on the caller's own credentials.
+   */
+  async authorizeCaller(
+    credentials: BackstageCredentials,
+    entityRef: string,
+    check: EntityCheck,
+  ): Promise<EntitySubject> {
+    return this.authorizeSubject(
+      this.callerSubject(credentials, entityRef),
+      check,
+    );
   }
 
   /**
@@ -212,12 +238,84 @@ export class EntityGate {
     req: Request,
     target: EntityTarget,
     check: EntityCheck,
+    options: AccessOptions = {},
   ): Promise<EntityAccess> {
-    const subject = await this.subjectOf(req, target);
-    const { entityRef } = subject;
-    const entityRead = this.entities.lookup(entityRef, subject.credentials);
-    entityRead.catch(() => undefined);
+    return this.accessSubject(
+      await this.subjectOf(req, target),
+      check,
+      options,
+    );
+  }
+
+  /**
+   * `forEntity` for a caller that is not an HTTP request (a Backstage action invoked through the
+   * actions registry): the same checks, binding and records, on the caller's own credentials.
+   */
+  async forCaller(
+    credentials: BackstageCredentials,
+    entityRef: string,
+    check: EntityCheck,
+  ): Promise<EntityAccess> {
+    return this.accessSubject(
+      this.callerSubject(credentials, entityRef),
+      check,
+    );
+  }
+
+  /**
+   * 400 unless `entityRef` is an entity ref (`kind:namespace/name`), normalised as the routes'
+   * params are; 403 unless the credentials are a user's (a service acting on its own is refused,
+   * as the routes refuse it).
+   */
+  callerSubject(
+    credentials: BackstageCredentials,
+    entityRef: string,
+  ): EntitySubject {
+    const ref = parseInput(entityRefText(), entityRef, 'entity reference');
+    if ((credentials.principal as { type?: string }).type !== 'user') {
+      throw new NotAllowedError(
+        `Only a signed-in user may use the Vast.ai incident data of ${ref}`,
+      );
+    }
+    return { credentials: credentials as UserCredentials, entityRef: ref };
+  }
+
+  private async authorizeSubject(
+    subject: EntitySubject,
+    check: EntityCheck,
+  ): Promise<EntitySubject> {
     await this.requirePermission(subject, check);
+    await this.requireBinding(subject);
+    return subject;
+  }
+
+  private async accessSubject(
+    subject: EntitySubject,
+    check: EntityCheck,
+    options: AccessOptions = {},
+  ): Promise<EntityAccess> {
+    const { entityRef } = subject;
+    const { timings, prepare } = options;
+    const started = Date.now();
+    // Only for an integration that lists the entity; refusals stay with the checks below. The
+    // binding in config names it before the catalog answers, unless two integrations list it.
+    const listing = [...this.options.integrations.values()].filter(i =>
+      i.entities.has(entityRef),
+    );
+    if (prepare && listing.length === 1) prepare(listing[0]);
+    const entityRead = this.entities.lookup(entityRef, subject.credentials);
+    entityRead.then(
+      entity => {
+        if (timings) timings.entity = Date.now() - started;
+        const name = entity.found ? entity.integrationName : undefined;
+        const named = name ? this.options.integrations.get(name) : undefined;
+        if (prepare && named && listing.length > 1 && listing.includes(named))
+          prepare(named);
+      },
+      () => undefined,
+    );
+    await this.requirePermission(subject, check);
+    if (timings) timings.permission = Date.now() - started;
     const { name, integration } = await this.integrationOf(
       subject,
       await entityRead,

@@ -19,6 +19,7 @@ import {
   RESTARTED_AT_ANNOTATION,
   setEnvPatch,
 } from './patches';
+import { recordStep } from './runRecord';
 import type { ActionRun, ActionVerification } from './types';
 
 /** The env switches of the runbook: forward actions and the reverts that restore them. */
@@ -179,6 +180,12 @@ export const deploymentActions: ActionHandler = {
     const after = await validateAndPatch(kube, target, planned.patch);
     run.diff = deploymentDiff(before, after, target.container, planned.scope);
     run.previous = planned.previous;
+    await recordStep(
+      ctx,
+      run,
+      'patch-written',
+      `Deployment ${target.namespace}/${target.deployment} patched (${req.actionId})`,
+    );
     const spec = ENV_ACTIONS[req.actionId];
     const deployment = targetOf(req.integration);
     if (spec && !spec.revertOf) {

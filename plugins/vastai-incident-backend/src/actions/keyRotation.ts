@@ -10,6 +10,7 @@ import { assertNotPaused, validateAndPatch } from './deploymentActions';
 import { deploymentDiff, MASK, RESTART_SCOPE } from './diff';
 import { KubernetesApiError, KubernetesWriter } from './kubernetesWriter';
 import { containerOf, DeploymentLike, restartPatch } from './patches';
+import { recordStep } from './runRecord';
 import type { ActionDiffLine } from './types';
 import type { VendorKeyClient } from './vendorKeys';
 
@@ -143,8 +144,28 @@ export const keyRotation: ActionHandler = {
       req.integration.name,
     );
     const redact = ctx.redactor(oldKey, newKey.key);
+    // Recorded before anything else happens: if this replica dies from here on, the replica
+    // that ends the run knows which key id to clean up (the key itself is never stored).
+    run.newKeyId = newKey.id;
+    await recordStep(
+      ctx,
+      run,
+      newKey.created ? 'new-key-created' : 'new-key-accepted',
+      newKey.created
+        ? `a new key (id ${newKey.id}) was created at Vast.ai`
+        : `the pasted key (id ${newKey.id}) was accepted by Vast.ai`,
+    );
     const discardNewKey = async () => {
-      if (newKey.created) await vendor.deleteKey(newKey.id).catch(() => false);
+      if (!newKey.created) return;
+      const deleted = await vendor.deleteKey(newKey.id).catch(() => false);
+      await recordStep(
+        ctx,
+        run,
+        deleted ? 'new-key-deleted' : 'new-key-not-deleted',
+        deleted
+          ? `the new key (id ${newKey.id}) was deleted at Vast.ai`
+          : `the new key (id ${newKey.id}) could not be deleted at Vast.ai; delete it by hand`,
+      );
     };
     const restart = async () => {
       const before = await kube.readDeployment(
@@ -187,23 +208,38 @@ export const keyRotation: ActionHandler = {
       [`Secret ${secretName}[${secretKey}]`]:
         oldKey !== undefined ? MASK : null,
     };
+    await recordStep(
+      ctx,
+      run,
+      'secret-written',
+      `Secret ${target.namespace}/${secretName}[${secretKey}] now holds the new key (id ${newKey.id}); the old key still works`,
+    );
     run.diff.push(...(await restart()));
+    await recordStep(
+      ctx,
+      run,
+      'restart-written',
+      `Deployment ${target.namespace}/${target.deployment} restarted to pick up the new key`,
+    );
     const appliedAt = Date.now();
 
     return async () => {
       const verification = await verifyRun(ctx, req, run, kube, appliedAt);
       if (verification.rolloutComplete && verification.recovered) {
-        verification.evidence.push(
-          redact(
-            await deleteOldKey(
-              ctx,
-              req.integration.name,
-              oldKey,
-              newKey.id,
-              vendor,
-            ),
+        // The old key goes only now, once the new one is verified: until here the service
+        // works with either, whatever happens to this replica.
+        await recordStep(ctx, run, 'verified', 'the new key was verified');
+        const deleted = redact(
+          await deleteOldKey(
+            ctx,
+            req.integration.name,
+            oldKey,
+            newKey.id,
+            vendor,
           ),
         );
+        verification.evidence.push(deleted);
+        await recordStep(ctx, run, 'old-key-cleanup', deleted);
         await store.recordKeyId(req.integration.name, newKey.id);
         run.status = 'succeeded';
         run.reason = redact(`verified: ${verification.evidence.join('; ')}`);
@@ -222,7 +258,19 @@ export const keyRotation: ActionHandler = {
           oldKey,
           written.resourceVersion,
         );
+        await recordStep(
+          ctx,
+          run,
+          'old-key-restored',
+          `Secret ${target.namespace}/${secretName}[${secretKey}] holds the old key again`,
+        );
         await restart();
+        await recordStep(
+          ctx,
+          run,
+          'restart-written',
+          `Deployment ${target.namespace}/${target.deployment} restarted to pick up the old key`,
+        );
         await discardNewKey();
         restored = 'the old key was put back and the deployment restarted';
       } catch (error) {

@@ -73,6 +73,8 @@ export function auditRow(
           diff: subject.diff,
           previous: subject.previous,
           verification: subject.verification,
+          steps: subject.steps,
+          cleanup: subject.cleanup,
         }
       : {}),
     idempotencyKey: subject.idempotencyKey,
@@ -89,6 +91,31 @@ export async function appendAuditRow(
   span: { reason?: string; startedAt: number; finishedAt?: number },
 ): Promise<void> {
   await ctx.store.appendAudit(auditRow(subject, outcome, span), ctx.onAudit);
+}
+
+/**
+ * Records a step of an apply as soon as it happened (a key created, a Secret written ...), in
+ * the stored run, so that if this replica dies the replica that ends the run knows it happened.
+ */
+export async function recordStep(
+  ctx: ActionContext,
+  run: ActionRun,
+  step: string,
+  detail?: string,
+): Promise<void> {
+  run.steps = [
+    ...(run.steps ?? []),
+    { at: new Date().toISOString(), step, ...(detail ? { detail } : {}) },
+  ];
+  await ctx.store.saveRun(run);
+}
+
+/** The steps of a run in words, for a reason. */
+export function describeSteps(run: ActionRun): string {
+  const steps = run.steps ?? [];
+  return steps.length === 0
+    ? 'no step was recorded as done'
+    : steps.map(s => s.detail ?? s.step).join('; ');
 }
 
 /** Ends a run refused before it changed anything (busy, cooldown): stored, audited, event failed. */
@@ -126,9 +153,15 @@ export async function finishRun(
   run.phase = 'done';
   run.finishedAt = new Date().toISOString();
   try {
-    await store.saveRun(run);
+    // Ended meanwhile by another replica (this one stalled past its lease): the run stays
+    // `interrupted`, and this row says how it really ended.
+    const stored = await store.saveRun(run);
     await appendAuditRow(ctx, run, run.status, {
-      reason: run.reason,
+      reason: stored
+        ? run.reason
+        : `ended after another replica had marked it interrupted: ${
+            run.reason ?? run.status
+          }`,
       startedAt,
       finishedAt: Date.parse(run.finishedAt),
     });

@@ -10,6 +10,7 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { randomUUID } from 'node:crypto';
 import {
   ActionId,
   vastaiRemediationExecutePermission,
@@ -40,7 +41,8 @@ import {
   rejectRun,
   userOf,
 } from './runRecord';
-import type { DeploymentTarget } from './store';
+import type { DeploymentTarget, RunLease } from './store';
+import { RunSweeper } from './sweeper';
 import type { ActionRun } from './types';
 
 export type { ActionAttempt, RunActionRequest } from './context';
@@ -62,6 +64,7 @@ export interface RunActionResult {
 export function httpStatusOf(run: ActionRun): number {
   if (run.status === 'rejected') return 409;
   if (run.status === 'failed' && run.code === 'conflict') return 409;
+  if (run.status === 'interrupted') return 200;
   if (run.status === 'running' || run.status === 'awaiting-approval')
     return 202;
   return 200;
@@ -82,9 +85,64 @@ function handlerOf(actionId: ActionId): ActionHandler {
 export class ActionsService {
   private readonly ctx: ActionContext;
   private readonly inflight = new Map<string, Promise<void>>();
+  private readonly sweeper: RunSweeper;
+  /** This replica, as run leases name it: one id per process start. */
+  private readonly replicaId = randomUUID();
 
   constructor(private readonly options: ActionsServiceOptions) {
     this.ctx = createActionContext(options);
+    this.sweeper = new RunSweeper(this.ctx, options.auditor);
+  }
+
+  /**
+   * Ends runs whose replica stopped renewing their lease (`interrupted`) and approvals nobody
+   * gave in time. The plugin calls it every `sweepIntervalSeconds` on every replica.
+   */
+  async sweep(): Promise<number> {
+    return this.sweeper.sweep();
+  }
+
+  private lease(): RunLease {
+    return {
+      owner: this.replicaId,
+      expiresAt: Date.now() + this.ctx.settings.runLeaseMs,
+    };
+  }
+
+  /**
+   * Renews the run's lease (and its deployment lock) every few seconds while this replica works
+   * on it. If another replica ended it meanwhile, renewing stops and says so in the log.
+   */
+  private heartbeat(run: ActionRun): () => void {
+    const { store, logger, settings } = this.ctx;
+    let stopped = false;
+    let renewing: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewing.then(async () => {
+        if (stopped) return;
+        try {
+          if (!(await store.renewLease(run.runId, this.lease()))) {
+            stopped = true;
+            clearInterval(timer);
+            logger.warn(
+              `run ${run.runId} (${run.actionId} on ${run.entityRef}) was ended by another replica while this one ran it`,
+            );
+          }
+        } catch (error) {
+          // The next beat tries again; the lease outlives a few missed beats.
+          logger.warn(
+            `could not renew the lease of run ${run.runId}: ${
+              (error as Error).message
+            }`,
+          );
+        }
+      });
+    }, settings.heartbeatMs);
+    timer.unref?.();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
 
   integration(name: string): IntegrationConfig | undefined {
@@ -101,11 +159,16 @@ export class ActionsService {
     return this.ctx.store.listAudit(entityRef, limit);
   }
 
+  /** A run of the entity; a running one whose replica died is ended `interrupted` first. */
   async getRun(
     entityRef: string,
     runId: string,
   ): Promise<ActionRun | undefined> {
-    const run = await this.ctx.store.getRun(runId);
+    let run = await this.ctx.store.getRun(runId);
+    if (run?.status === 'running' && !this.inflight.has(runId)) {
+      await this.sweeper.sweepRun(runId);
+      run = await this.ctx.store.getRun(runId);
+    }
     return run && run.entityRef === entityRef ? run : undefined;
   }
 
@@ -222,7 +285,16 @@ export class ActionsService {
       requestHash: requestDigest(run.runId, req),
       target: targetOf(req.integration),
     };
-    if (!(await store.insertRun(run, key))) {
+    const awaitsApproval =
+      req.actionId === 'rotate-api-key' &&
+      settings.requireSecondApprovalForKeyRotation;
+    if (
+      !(await store.insertRun(
+        run,
+        key,
+        awaitsApproval ? undefined : this.lease(),
+      ))
+    ) {
       // A replay: the stored result, whatever state it is in; nothing is done again. Only its
       // sender gets it, for the same request; anyone else is refused and the refusal audited.
       const stored = await store.findRunByKey(key.idempotencyKey);
@@ -236,10 +308,7 @@ export class ActionsService {
       return { httpStatus: httpStatusOf(replay), run: replay };
     }
 
-    if (
-      req.actionId === 'rotate-api-key' &&
-      settings.requireSecondApprovalForKeyRotation
-    ) {
+    if (awaitsApproval) {
       // Nothing happens until a different user with the same permission approves (approve()).
       run.status = 'awaiting-approval';
       run.reason =
@@ -277,8 +346,16 @@ export class ActionsService {
     newApiKey?: string;
     request?: Request;
   }): Promise<RunActionResult> {
-    const { store } = this.ctx;
-    const pending = await this.getRun(req.entityRef, req.runId);
+    const { store, settings } = this.ctx;
+    let pending = await this.getRun(req.entityRef, req.runId);
+    if (
+      pending?.status === 'awaiting-approval' &&
+      Date.now() - Date.parse(pending.startedAt) > settings.approvalTimeoutMs
+    ) {
+      // Expired, whether or not a sweep has seen it yet.
+      await this.sweeper.expireApproval(pending);
+      pending = await this.getRun(req.entityRef, req.runId);
+    }
     if (!pending)
       throw new NotFoundError(`No run ${req.runId} on ${req.entityRef}`);
     if (pending.status !== 'awaiting-approval') {
@@ -306,7 +383,13 @@ export class ActionsService {
       );
     }
     // Compare-and-set in the database: of two approvers at once, one wins.
-    if (!(await store.claimApproval(req.runId))) {
+    if (
+      !(await store.claimApproval(
+        req.runId,
+        this.lease(),
+        Date.now() - settings.approvalTimeoutMs,
+      ))
+    ) {
       throw new ConflictError(
         `Run ${req.runId} was approved or ended meanwhile`,
       );
@@ -349,9 +432,17 @@ export class ActionsService {
       ...(run.approvedBy ? { approvedBy: run.approvedBy } : {}),
     });
     const target = targetOf(req.integration);
-    const lockTtlMs = settings.verifyTimeoutMs * 3 + 60_000;
-    const lock = await store.acquireLock(target, run.runId, lockTtlMs);
+    // The lock lives as long as the run's lease and is renewed with it; a run whose replica
+    // died is ended first, so its lock is freed with a record of what it did.
+    const stopHeartbeat = this.heartbeat(run);
+    await this.sweeper.sweepTarget(target);
+    const lock = await store.acquireLock(
+      target,
+      run.runId,
+      settings.runLeaseMs,
+    );
     if (!lock.acquired) {
+      stopHeartbeat();
       await rejectRun(
         this.ctx,
         run,
@@ -406,7 +497,23 @@ export class ActionsService {
           );
         }
         await finishRun(this.ctx, run, event, startedAt);
-      })().finally(() => this.inflight.delete(run.runId));
+      })()
+        .catch(error => {
+          // Never an unhandled rejection: the lease runs out and another replica (or this
+          // one's sweep) ends the run `interrupted` with what is known.
+          this.ctx.logger.error(
+            `run ${run.runId} (${run.actionId} on ${
+              run.entityRef
+            }) could not be recorded as ended: ${this.scrub(
+              req,
+              (error as Error).message,
+            )}`,
+          );
+        })
+        .finally(() => {
+          stopHeartbeat();
+          this.inflight.delete(run.runId);
+        });
       this.inflight.set(run.runId, background);
       return { httpStatus: 202, run: { ...run } };
     } catch (error) {
@@ -421,7 +528,10 @@ export class ActionsService {
       await finishRun(this.ctx, run, event, startedAt);
       return { httpStatus: httpStatusOf(run), run };
     } finally {
-      if (!handedOff) await store.releaseLock(run.runId);
+      if (!handedOff) {
+        stopHeartbeat();
+        await store.releaseLock(run.runId);
+      }
     }
   }
 

@@ -13,6 +13,17 @@ export interface ActionSettings {
   verifyPollMs: number;
   /** `rotate-api-key` waits for a second person's approval. */
   requireSecondApprovalForKeyRotation: boolean;
+  /** How long a run waits for that approval before it ends `rejected` (`approval-expired`). */
+  approvalTimeoutMs: number;
+  /**
+   * A running run's lease: its replica renews it every `heartbeatMs`; once it has not been
+   * renewed for this long, any replica ends the run `interrupted` and frees its deployment.
+   */
+  runLeaseMs: number;
+  /** How often the lease is renewed: a third of the lease, at most every 5 s. */
+  heartbeatMs: number;
+  /** How often each replica looks for runs whose lease ran out, and for expired approvals. */
+  sweepIntervalMs: number;
 }
 
 export function readActionSettings(root: Config): ActionSettings {
@@ -25,6 +36,7 @@ export function readActionSettings(root: Config): ActionSettings {
     }
     return value * 1000;
   };
+  const runLeaseMs = seconds('runLeaseSeconds', 30, 1);
   return {
     enabled: c?.getOptionalBoolean('actionsEnabled') ?? false,
     cooldownMs: seconds('cooldownSeconds', 60, 0),
@@ -33,5 +45,9 @@ export function readActionSettings(root: Config): ActionSettings {
     requireSecondApprovalForKeyRotation:
       c?.getOptionalBoolean('actions.requireSecondApprovalForKeyRotation') ??
       false,
+    approvalTimeoutMs: seconds('approvalTimeoutMinutes', 60, 1 / 60) * 60,
+    runLeaseMs,
+    heartbeatMs: Math.min(5000, Math.round(runLeaseMs / 3)),
+    sweepIntervalMs: seconds('sweepIntervalSeconds', 10, 0.1),
   };
 }

@@ -62,7 +62,26 @@ export type LockAttempt =
   | { acquired: false; heldBy?: string };
 
 /** The audit columns held as JSON text, named alike in the row and the history entry. */
-const AUDIT_JSON_COLUMNS = ['diff', 'previous', 'verification'] as const;
+const AUDIT_JSON_COLUMNS = [
+  'diff',
+  'previous',
+  'verification',
+  'steps',
+  'cleanup',
+] as const;
+
+/** Who runs a run, and until when, unless renewed: the replica's id and an epoch ms. */
+export interface RunLease {
+  owner: string;
+  expiresAt: number;
+}
+
+/** A running run whose lease ran out: its replica stopped renewing it. */
+export interface ExpiredRun {
+  run: ActionRun;
+  leaseOwner?: string;
+  leaseExpiresAt?: number;
+}
 
 /** The actions' tables: audit (append-only), runs, deployment locks, replaced values, key ids. */
 export class ActionStore extends DatabaseStore {
@@ -122,7 +141,11 @@ export class ActionStore extends DatabaseStore {
    * Inserts the run; false when a run with the same Idempotency-Key exists (a replay, to be
    * checked against who sent it and what it asked).
    */
-  async insertRun(run: ActionRun, key: RunKey): Promise<boolean> {
+  async insertRun(
+    run: ActionRun,
+    key: RunKey,
+    lease?: RunLease,
+  ): Promise<boolean> {
     const now = Date.now();
     try {
       await this.knex('vastai_action_runs').insert({
@@ -138,6 +161,8 @@ export class ActionStore extends DatabaseStore {
         created_at: now,
         updated_at: now,
         finished_at: null,
+        lease_owner: lease?.owner ?? null,
+        lease_expires_at: lease?.expiresAt ?? null,
       });
       return true;
     } catch (error) {
@@ -146,23 +171,137 @@ export class ActionStore extends DatabaseStore {
     }
   }
 
-  async saveRun(run: ActionRun): Promise<void> {
-    await this.knex('vastai_action_runs')
+  /**
+   * Stores the run as it is now. A run another replica ended `interrupted` stays so (false):
+   * whatever its old replica still does is recorded in the audit log, not over that ending.
+   */
+  async saveRun(run: ActionRun): Promise<boolean> {
+    const changed = await this.knex('vastai_action_runs')
       .where({ run_id: run.runId })
+      .whereNot({ status: 'interrupted' })
       .update({
         status: run.status,
         result: JSON.stringify(run),
         updated_at: Date.now(),
         finished_at: run.finishedAt ? Date.parse(run.finishedAt) : null,
       });
+    return changed === 1;
   }
 
-  /** awaiting-approval -> running, once: true for the one caller that made the change. */
-  async claimApproval(runId: string): Promise<boolean> {
-    const changed = await this.knex('vastai_action_runs')
-      .where({ run_id: runId, status: 'awaiting-approval' })
-      .update({ status: 'running', updated_at: Date.now() });
+  /**
+   * awaiting-approval -> running, once, and only before `notBefore` (epoch ms of the oldest
+   * request still approvable): true for the one caller that made the change.
+   */
+  async claimApproval(
+    runId: string,
+    lease?: RunLease,
+    notBefore?: number,
+  ): Promise<boolean> {
+    let query = this.knex('vastai_action_runs').where({
+      run_id: runId,
+      status: 'awaiting-approval',
+    });
+    if (notBefore !== undefined)
+      query = query.where('created_at', '>=', notBefore);
+    const changed = await query.update({
+      status: 'running',
+      updated_at: Date.now(),
+      lease_owner: lease?.owner ?? null,
+      lease_expires_at: lease?.expiresAt ?? null,
+    });
     return changed === 1;
+  }
+
+  // ---- leases: a running run is renewed by its replica, or ended by another one
+
+  /**
+   * Extends the run's lease and its deployment lock to `expiresAt`, while the run is running
+   * and held by `owner`. False: another replica ended it meanwhile (or it ended).
+   */
+  async renewLease(runId: string, lease: RunLease): Promise<boolean> {
+    const changed = await this.knex('vastai_action_runs')
+      .where({ run_id: runId, status: 'running', lease_owner: lease.owner })
+      .update({ lease_expires_at: lease.expiresAt });
+    if (changed !== 1) return false;
+    await this.knex('vastai_action_locks')
+      .where({ run_id: runId })
+      .update({ expires_at: lease.expiresAt });
+    return true;
+  }
+
+  /** Running runs whose lease ended before `now` (on one deployment, when given). */
+  async expiredRuns(
+    now: number,
+    target?: DeploymentTarget,
+    limit = 20,
+  ): Promise<ExpiredRun[]> {
+    let query = this.knex('vastai_action_runs')
+      .where({ status: 'running' })
+      .whereNotNull('lease_expires_at')
+      .where('lease_expires_at', '<', now);
+    if (target) query = query.where(targetColumns(target));
+    const rows = await query.orderBy('lease_expires_at').limit(limit);
+    return rows.map(r => ({
+      run: parse(r.result),
+      leaseOwner: r.lease_owner ?? undefined,
+      leaseExpiresAt:
+        r.lease_expires_at === null ? undefined : Number(r.lease_expires_at),
+    }));
+  }
+
+  /**
+   * Ends a running run whose lease ran out before `now` with the given record (status
+   * `interrupted`), and frees its lock; compare-and-set, so of many replicas one does it.
+   */
+  async interruptRun(run: ActionRun, now: number): Promise<boolean> {
+    return this.knex.transaction(async trx => {
+      const changed = await trx('vastai_action_runs')
+        .where({ run_id: run.runId, status: 'running' })
+        .where('lease_expires_at', '<', now)
+        .update({
+          status: 'interrupted',
+          result: JSON.stringify(run),
+          updated_at: now,
+          finished_at: run.finishedAt ? Date.parse(run.finishedAt) : now,
+        });
+      if (changed !== 1) return false;
+      await trx('vastai_action_locks').where({ run_id: run.runId }).delete();
+      return true;
+    });
+  }
+
+  /** Runs awaiting approval since before `olderThan` (epoch ms). */
+  async staleApprovals(olderThan: number, limit = 20): Promise<ActionRun[]> {
+    const rows = await this.knex('vastai_action_runs')
+      .where({ status: 'awaiting-approval' })
+      .where('created_at', '<', olderThan)
+      .orderBy('created_at')
+      .limit(limit);
+    return rows.map(r => parse(r.result));
+  }
+
+  /** awaiting-approval -> the given ending, once: true for the one caller that made it. */
+  async expireApproval(run: ActionRun, olderThan: number): Promise<boolean> {
+    const changed = await this.knex('vastai_action_runs')
+      .where({ run_id: run.runId, status: 'awaiting-approval' })
+      .where('created_at', '<', olderThan)
+      .update({
+        status: run.status,
+        result: JSON.stringify(run),
+        updated_at: Date.now(),
+        finished_at: run.finishedAt ? Date.parse(run.finishedAt) : Date.now(),
+      });
+    return changed === 1;
+  }
+
+  /** The lease of a run, if it has one (for the replica's own checks and for tests). */
+  async leaseOf(runId: string): Promise<RunLease | undefined> {
+    const row = await this.knex('vastai_action_runs')
+      .where({ run_id: runId })
+      .first('lease_owner', 'lease_expires_at');
+    if (!row || row.lease_expires_at === null || !row.lease_owner)
+      return undefined;
+    return { owner: row.lease_owner, expiresAt: Number(row.lease_expires_at) };
   }
 
   /** The run an Idempotency-Key was first used for, with who sent it and its request digest. */
@@ -241,6 +380,14 @@ export class ActionStore extends DatabaseStore {
       if (holder) return { acquired: false, heldBy: holder.run_id };
     }
     return { acquired: false };
+  }
+
+  /** The run holding the deployment's lock, if any. */
+  async lockHolder(target: DeploymentTarget): Promise<string | undefined> {
+    const row = await this.knex('vastai_action_locks')
+      .where(targetColumns(target))
+      .first();
+    return row?.run_id;
   }
 
   /** Releases whatever lock the run holds (a run holds at most one). */

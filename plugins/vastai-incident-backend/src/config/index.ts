@@ -5,6 +5,7 @@ export {
 } from './readConfig';
 export type {
   PluginConfig,
+  McpSettings,
   VastaiIncidentConfig,
   IntegrationConfig,
   IntegrationKubernetesConfig,

@@ -46,7 +46,11 @@ function commsEndpoints(plugin: Config): Array<[key: string, url: string]> {
   const integrations = plugin.getOptionalConfig('integrations');
   for (const name of integrations?.keys() ?? []) {
     const integration = integrations!.getConfig(name);
-    for (const key of ['slack.webhookUrl', 'statuspage.apiBaseUrl']) {
+    for (const key of [
+      'slack.webhookUrl',
+      'statuspage.apiBaseUrl',
+      'pagerduty.eventsUrl',
+    ]) {
       const url = integration.getOptionalString(key);
       if (url) endpoints.push([`integrations.${name}.${key}`, url]);
     }

@@ -1,4 +1,5 @@
 import type { Config } from '@backstage/config';
+import type { TriageLinks } from '@vastai-incident/backstage-plugin-common';
 import type { Config as ConfigSchema } from '../../config';
 import { entityRefText } from '../access/entityRef';
 import { readActionSettings, type ActionSettings } from '../actions/settings';
@@ -13,6 +14,7 @@ import {
   type TriageThresholds,
 } from '../triage';
 import { checkUrl, configError } from './checks';
+import { readIntegrationLinks } from './links';
 import { checkProductionComms } from './productionChecks';
 
 export interface ClusterConfig {
@@ -44,6 +46,8 @@ export interface IntegrationConfig {
   prometheusJob?: string;
   kubernetes?: IntegrationKubernetesConfig;
   thresholds: TriageThresholds;
+  /** Where the tab points people: the vendor's status page and support, the runbook. */
+  links?: TriageLinks;
 }
 
 export interface VastaiIncidentConfig {
@@ -232,6 +236,7 @@ export function readVastaiIncidentConfig(root: Config): VastaiIncidentConfig {
         ic.getOptionalConfig('thresholds'),
         `${key}.thresholds`,
       ),
+      links: readIntegrationLinks(ic, key),
     });
   }
 
@@ -301,6 +306,14 @@ export interface PluginConfig {
   incidents: IncidentsConfig;
   /** Whether and how remediation actions run. */
   actions: ActionSettings;
+  /** What the plugin's Backstage actions (served to AI assistants over MCP) may do. */
+  mcp: McpSettings;
+}
+
+/** `vastaiIncident.mcp.*` (declared in config.d.ts). */
+export interface McpSettings {
+  /** `rotate-api-key` may run through the Backstage actions. Default false. */
+  allowKeyRotation: boolean;
 }
 
 /** Reads every part of the plugin's configuration; throws at startup on a broken one. */
@@ -310,5 +323,9 @@ export function readConfig(root: Config): PluginConfig {
     core: readVastaiIncidentConfig(root),
     incidents: readIncidentsConfig(root),
     actions: readActionSettings(root),
+    mcp: {
+      allowKeyRotation:
+        root.getOptionalBoolean('vastaiIncident.mcp.allowKeyRotation') ?? false,
+    },
   };
 }

@@ -10,6 +10,7 @@ const TIMELINE_OUTCOMES = new Set([
   'failed',
   'rejected',
   'denied',
+  'interrupted',
 ]);
 
 /**

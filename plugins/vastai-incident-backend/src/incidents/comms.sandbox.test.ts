@@ -79,7 +79,7 @@ describe('incident communications against the sandbox receivers', () => {
     const [received] = sandbox.receivers.slackMessages();
     expect(received.webhookId).toBe('T0-hook-secret');
     const body = received.body as any;
-    expect(body.text).toContain('[P1] Vast.ai API returns 503');
+    expect(body.text).toContain('🔴 P1 INCIDENT: Vast.ai API returns 503');
     expect(body.text).toContain('Edited by Alice.');
     expect(body.blocks[0]).toMatchObject({ type: 'header' });
     expect(body.blocks[0].text.text.length).toBeLessThanOrEqual(150);

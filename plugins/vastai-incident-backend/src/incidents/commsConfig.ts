@@ -5,6 +5,11 @@ import {
 } from '@vastai-incident/backstage-plugin-common';
 import { checkUrl, configError } from '../config/checks';
 import { DEFAULT_PUBLIC_TEMPLATE, PublicStatusTemplate } from './publicStatus';
+import {
+  BusinessHours,
+  readBusinessHours,
+  readEvidenceLeadMs,
+} from './responseClock';
 
 export interface SlackConfig {
   /** The incoming webhook URL: it is the secret. */
@@ -22,9 +27,22 @@ export interface StatuspageConfig {
   publicTemplate: PublicStatusTemplate;
 }
 
+/** PagerDuty Events API v2 for one integration. */
+export interface PagerDutyConfig {
+  /** Default https://events.pagerduty.com/v2/enqueue */
+  eventsUrl: string;
+  /** The integration key: a secret, sent in the event body and nowhere else. */
+  routingKey: string;
+  /** `payload.source`; default the incident's entity ref. */
+  source?: string;
+  /** `payload.group`; default the integration's name. */
+  group?: string;
+}
+
 export interface IntegrationCommsConfig {
   slack?: SlackConfig;
   statuspage?: StatuspageConfig;
+  pagerduty?: PagerDutyConfig;
 }
 
 export interface IncidentsConfig {
@@ -34,10 +52,14 @@ export interface IncidentsConfig {
   secrets: string[];
   /** Largest evidence bundle, compressed, in bytes. */
   maxEvidenceBytes: number;
+  /** `incidents.businessHours`: the P4 response clock ("next business day"). */
+  businessHours: BusinessHours;
+  /** `incidents.evidenceLeadMinutes`: how long before the declaration evidence starts, in ms. */
+  evidenceLeadMs: number;
 }
 
 /**
- * Reads `vastaiIncident.integrations.<name>.slack` / `.statuspage` and
+ * Reads `vastaiIncident.integrations.<name>.slack` / `.statuspage` / `.pagerduty` and
  * `vastaiIncident.incidents.maxEvidenceBytes`. Error messages name the key, never a value.
  */
 export function readIncidentsConfig(root: Config): IncidentsConfig {
@@ -79,11 +101,42 @@ export function readIncidentsConfig(root: Config): IncidentsConfig {
         ),
       };
     }
+    const pd = ic.getOptionalConfig('pagerduty');
+    if (pd) {
+      const routingKey = pd.getString('routingKey');
+      if (!routingKey.trim()) {
+        throw configError(
+          `integrations.${name}.pagerduty.routingKey`,
+          'must not be empty',
+        );
+      }
+      secrets.push(routingKey);
+      entry.pagerduty = {
+        eventsUrl: checkUrl(
+          `integrations.${name}.pagerduty.eventsUrl`,
+          pd.getOptionalString('eventsUrl') ??
+            'https://events.pagerduty.com/v2/enqueue',
+        ),
+        routingKey,
+        source: pd.getOptionalString('source'),
+        group: pd.getOptionalString('group'),
+      };
+    }
     comms.set(name, entry);
   }
   const maxEvidenceBytes =
     c?.getOptionalNumber('incidents.maxEvidenceBytes') ?? 10 * 1024 * 1024;
-  return { comms, secrets, maxEvidenceBytes };
+  return {
+    comms,
+    secrets,
+    maxEvidenceBytes,
+    businessHours: readBusinessHours(
+      c?.getOptionalConfig('incidents.businessHours'),
+    ),
+    evidenceLeadMs: readEvidenceLeadMs(
+      c?.getOptionalNumber('incidents.evidenceLeadMinutes'),
+    ),
+  };
 }
 
 /** A block of non-empty texts, one per key, each falling back to its default. */

@@ -4,6 +4,18 @@ import type {
   CommMessage,
   CommPreview,
   Incident,
+  MessageChannel,
+  PagerDutyAction,
+  PagerDutyEvent,
+  PagerDutyPreview,
+  PagerDutyStatus,
+} from '@vastai-incident/backstage-plugin-common';
+import {
+  actionOf,
+  PAGERDUTY_SUMMARY_MAX,
+  pagerDutyState,
+  pagerDutyUnavailable,
+  PAGING_SEVERITY,
 } from '@vastai-incident/backstage-plugin-common';
 import { randomUUID } from 'node:crypto';
 import { commsOf, IncidentContext } from './context';
@@ -17,14 +29,43 @@ import {
   statuspagePayload,
   statuspageRequest,
 } from './publicStatus';
+import {
+  defaultPagerDutySummary,
+  PAGERDUTY_ACTION_TEXT,
+  pagerDutyEvent,
+  sendPagerDutyEvent,
+} from './pagerduty';
 import { sendSlack, sendStatuspage, SendOutcome } from './senders';
 import { slackPayload, slackTemplate } from './templates';
+import { slackCommander } from './commander';
 
 /** A claim on creating the status-page incident older than this (plus the send deadline) was left by a process that died. */
 const CLAIM_STALE_MARGIN_MS = 30_000;
 
 /** Where a status-page message goes: the public incident it updates, or none yet (it creates it). */
 type StatuspageTarget = { existingId?: string };
+
+/** The Idempotency-Key of the resolve sent when the incident resolves: one per incident. */
+const RESOLVE_ON_RESOLUTION_KEY = 'incident-resolved:pagerduty-resolve';
+
+const CHANNEL_NAMES: Record<MessageChannel, string> = {
+  slack: 'Slack',
+  statuspage: 'status page',
+  pagerduty: 'PagerDuty',
+};
+
+/** What a replay of a send must repeat: the channel, the text and, for PagerDuty, the action. */
+function replayRequestOf(
+  message: Pick<CommMessage, 'channel' | 'text' | 'payload'>,
+) {
+  return message.channel === 'pagerduty'
+    ? {
+        channel: message.channel,
+        action: actionOf(message),
+        text: message.text,
+      }
+    : { channel: message.channel, text: message.text };
+}
 
 /**
  * Slack and status-page messages of an incident. A message is stored before it is sent, and
@@ -45,11 +86,14 @@ export class CommsService {
   }
 
   /** Why the channel cannot be used for this incident, or undefined when it can. */
-  private unavailable(incident: Incident, channel: CommChannel) {
+  private unavailable(incident: Incident, channel: MessageChannel) {
     const comms = commsOf(this.ctx, incident);
     const missing =
       (channel === 'slack' && !comms.slack && 'no Slack webhook') ||
-      (channel === 'statuspage' && !comms.statuspage && 'no status page');
+      (channel === 'statuspage' && !comms.statuspage && 'no status page') ||
+      (channel === 'pagerduty' &&
+        !comms.pagerduty &&
+        'no PagerDuty routing key');
     return missing
       ? `${missing} is configured for integration "${
           incident.integration ?? '-'
@@ -72,7 +116,11 @@ export class CommsService {
     const unavailableReason = this.unavailable(incident, channel);
     if (channel === 'slack') {
       const timeline = await this.ctx.store.timeline(incident.id);
-      const text = slackTemplate(incident, timeline, now);
+      const commander = await slackCommander(
+        this.ctx.commanders,
+        incident.commander,
+      );
+      const text = slackTemplate(incident, timeline, now, commander);
       return {
         channel,
         text,
@@ -125,22 +173,46 @@ export class CommsService {
       );
     }
     const text = this.ctx.redact(rawText);
+    return this.storeAndSend(
+      incident,
+      {
+        channel,
+        text,
+        payload:
+          channel === 'slack'
+            ? slackPayload(incident, text)
+            : {
+                ...statuspagePayload(
+                  this.publicTemplate(incident),
+                  incident,
+                  text,
+                ),
+              },
+      },
+      actor,
+      idempotencyKey,
+    );
+  }
+
+  /**
+   * Stores the message under its key and sends it; a replay of the key (same user, same
+   * request) gets the stored message once its attempt ended, anything else 422.
+   */
+  private async storeAndSend(
+    incident: Incident,
+    draft: {
+      channel: MessageChannel;
+      text: string;
+      payload: Record<string, unknown>;
+    },
+    actor: string,
+    idempotencyKey: string,
+  ): Promise<CommMessage> {
     const messageId = randomUUID();
     const inserted = await this.messages.insert({
       id: messageId,
       incidentId: incident.id,
-      channel,
-      text,
-      payload:
-        channel === 'slack'
-          ? slackPayload(incident, text)
-          : {
-              ...statuspagePayload(
-                this.publicTemplate(incident),
-                incident,
-                text,
-              ),
-            },
+      ...draft,
       createdBy: actor,
       at: Date.now(),
       idempotencyKey,
@@ -151,11 +223,8 @@ export class CommsService {
       const { message } = first;
       checkReplay(
         'message',
-        {
-          actor: message.createdBy,
-          request: { channel: message.channel, text: message.text },
-        },
-        { actor, request: { channel, text } },
+        { actor: message.createdBy, request: replayRequestOf(message) },
+        { actor, request: replayRequestOf(draft) },
       );
       return this.settled(message.id);
     }
@@ -197,6 +266,15 @@ export class CommsService {
         `This message cannot be retried: ${message.reason}`,
       );
     }
+    if (
+      message.channel === 'pagerduty' &&
+      actionOf(message) === 'trigger' &&
+      incident.status === 'resolved'
+    ) {
+      throw new ConflictError(
+        'The incident is resolved: a page for it is not sent again',
+      );
+    }
     const retry = { key: idempotencyKey, actor };
     if (!(await this.messages.claimRetry(messageId, retry))) {
       const now = await this.messages.find(messageId);
@@ -206,6 +284,139 @@ export class CommsService {
       throw new ConflictError('This message is being sent already');
     }
     return this.attempt(incident, messageId, actor, true);
+  }
+
+  // ---- PagerDuty: trigger (P1/P2), acknowledge, resolve; one alert per incident (dedup key)
+
+  /** The incident's page: configured, where it stands, and why an action cannot be sent now. */
+  async pagerDutyStatus(incident: Incident): Promise<PagerDutyStatus> {
+    const notConfigured = this.unavailable(incident, 'pagerduty');
+    const state = pagerDutyState(await this.messages.list(incident.id));
+    return {
+      configured: !notConfigured,
+      state,
+      dedupKey: incident.id,
+      severity: PAGING_SEVERITY[incident.severity],
+      unavailable: pagerDutyUnavailable(incident, state, notConfigured),
+    };
+  }
+
+  /** The event `action` would send (the routing key is never part of it). */
+  async previewPagerDuty(
+    incident: Incident,
+    action: PagerDutyAction,
+  ): Promise<PagerDutyPreview> {
+    const status = await this.pagerDutyStatus(incident);
+    const text =
+      action === 'trigger'
+        ? defaultPagerDutySummary(incident)
+        : PAGERDUTY_ACTION_TEXT[action];
+    return {
+      channel: 'pagerduty',
+      action,
+      text,
+      event: this.pagerDutyEventOf(incident, action, text),
+      unavailableReason: status.unavailable[action],
+    };
+  }
+
+  /**
+   * Sends a PagerDuty event like any other message: stored first, sent once per
+   * Idempotency-Key, failed ones retried by a person. A trigger takes the edited summary
+   * (`rawText`, default the preview's); acknowledge and resolve take no text. 409 when the
+   * action cannot be sent now (not configured, the severity does not page, no page open).
+   */
+  async sendPagerDuty(
+    incident: Incident,
+    action: PagerDutyAction,
+    rawText: string | undefined,
+    actor: string,
+    idempotencyKey?: string,
+  ): Promise<CommMessage> {
+    if (action !== 'trigger' && rawText !== undefined) {
+      throw new InputError(`A PagerDuty ${action} carries no text`);
+    }
+    if (!idempotencyKey) {
+      throw new InputError(
+        'An Idempotency-Key header is required to send a PagerDuty event: a retry with the same key never sends it twice',
+      );
+    }
+    // A replay of a send that already went through is answered before the state moved on.
+    const first = await this.messages.findByKey(incident.id, idempotencyKey);
+    if (!first) {
+      const status = await this.pagerDutyStatus(incident);
+      const why = status.unavailable[action];
+      if (why) throw new ConflictError(`Cannot ${action} on PagerDuty: ${why}`);
+    }
+    const text =
+      action === 'trigger'
+        ? this.ctx
+            .redact(rawText ?? defaultPagerDutySummary(incident))
+            .slice(0, PAGERDUTY_SUMMARY_MAX)
+        : PAGERDUTY_ACTION_TEXT[action];
+    return this.storeAndSend(
+      incident,
+      {
+        channel: 'pagerduty',
+        text,
+        payload: {
+          ...this.pagerDutyEventOf(incident, action, text),
+        },
+      },
+      actor,
+      idempotencyKey,
+    );
+  }
+
+  /**
+   * Call when the incident has just resolved: an open page (triggered or acknowledged) is
+   * resolved, once per incident across replicas (a fixed Idempotency-Key). Never throws: a
+   * failure is on the timeline (the message's attempt) or in the log, and the incident stays
+   * resolved; the failed resolve can be retried from the messages list.
+   */
+  async resolvePagerDutyOnResolution(
+    incident: Incident,
+    actor: string,
+  ): Promise<void> {
+    try {
+      if (!commsOf(this.ctx, incident).pagerduty) return;
+      const state = pagerDutyState(await this.messages.list(incident.id));
+      if (state !== 'triggered' && state !== 'acknowledged') return;
+      await this.sendPagerDuty(
+        incident,
+        'resolve',
+        undefined,
+        actor,
+        RESOLVE_ON_RESOLUTION_KEY,
+      );
+    } catch (error) {
+      this.ctx.logger.warn(
+        `resolving the PagerDuty page of incident ${
+          incident.id
+        } failed: ${this.ctx.redact(
+          error instanceof Error ? error.message : String(error),
+        )}`,
+      );
+    }
+  }
+
+  private pagerDutyEventOf(
+    incident: Incident,
+    action: PagerDutyAction,
+    summary: string,
+  ): PagerDutyEvent {
+    const config = commsOf(this.ctx, incident).pagerduty ?? {
+      eventsUrl: '',
+      routingKey: '',
+    };
+    return pagerDutyEvent({
+      action,
+      incident,
+      summary,
+      config,
+      redact: this.ctx.redact,
+      appBaseUrl: this.ctx.appBaseUrl,
+    });
   }
 
   private replayRetry(stored: StoredMessage, actor: string) {
@@ -240,7 +451,11 @@ export class CommsService {
       incident,
       message,
     );
-    const where = message.channel === 'slack' ? 'Slack' : 'status page';
+    const action =
+      message.channel === 'pagerduty' ? actionOf(message) : undefined;
+    const where = `${CHANNEL_NAMES[message.channel]}${
+      action ? ` (${action})` : ''
+    }`;
     const excerpt = message.text.replace(/\s+/g, ' ').slice(0, 200);
     const attempt = { messageId, channel: message.channel };
     let stored: AttemptOutcome;
@@ -279,6 +494,7 @@ export class CommsService {
         summary: `${summary}: ${excerpt}`,
         detail: {
           ...attempt,
+          ...(action ? { action } : {}),
           status: stored.status,
           attempt: message.attempts + 1,
           upstreamStatus: outcome.ok ? undefined : outcome.upstreamStatus,
@@ -312,6 +528,17 @@ export class CommsService {
             ),
           }
         : notConfigured('Slack is not configured');
+    }
+    if (message.channel === 'pagerduty') {
+      return comms.pagerduty
+        ? {
+            outcome: await sendPagerDutyEvent(
+              options,
+              comms.pagerduty,
+              message.payload as unknown as PagerDutyEvent,
+            ),
+          }
+        : notConfigured('PagerDuty is not configured');
     }
     if (!comms.statuspage) {
       return notConfigured('the status page is not configured');

@@ -9,6 +9,7 @@ import { createRedactor } from '../redact';
 import { buildTriageReport, SignalService } from '../signals';
 import { HttpClient, nodeHttpClient } from '../upstream';
 import type { IncidentsConfig, IntegrationCommsConfig } from './commsConfig';
+import type { CommanderDirectory } from './commander';
 import type { IncidentStore } from './store';
 
 export interface IncidentServiceOptions {
@@ -29,6 +30,8 @@ export interface IncidentServiceOptions {
   versions?: () => Record<string, string>;
   /** The app's base URL for links in notifications (e.g. http://localhost:3000). */
   appBaseUrl?: string;
+  /** The commander's Slack id and name from the catalog; absent = named as entered. */
+  commanders?: CommanderDirectory;
 }
 
 /**
@@ -46,6 +49,7 @@ export interface IncidentContext
   notifications?: NotificationService;
   auditRows?: (entityRef: string) => Promise<unknown[]>;
   appBaseUrl?: string;
+  commanders?: CommanderDirectory;
   /** Removes every configured secret (and anything secret-looking) from text. */
   redact: (text: string) => string;
 }

@@ -222,6 +222,59 @@ describe('evidence bundles and postmortems', () => {
     ).rejects.toThrow(/failed/);
   });
 
+  it('bundles the metrics of an incident resolved days ago over its own window, with the configured lead', async () => {
+    const { knex, service, incident, prometheus } = await setup({
+      incidents: { evidenceLeadMinutes: 30 },
+    });
+    const declaredAt = Date.now() - 3 * 24 * 3600_000;
+    const resolvedAt = declaredAt + 2 * 3600_000;
+    await knex('incident_records').where({ id: incident.id }).update({
+      declared_at: declaredAt,
+      resolved_at: resolvedAt,
+      status: 'resolved',
+      open_entity_ref: null,
+    });
+    prometheus.ranges.length = 0;
+    const started = await service.startEvidence(
+      incident.id,
+      'user:default/alice',
+    );
+    await service.settle();
+    const files = await readTarGz(
+      await service.bundleContent(incident.id, started.id),
+    );
+    const file = (name: string) =>
+      files.get(`incident-${incident.id}/${name}`)!;
+    expect(prometheus.ranges).toHaveLength(METRIC_QUERY_IDS.length);
+    for (const range of prometheus.ranges) {
+      expect(range.start * 1000).toBeLessThanOrEqual(declaredAt - 30 * 60_000);
+      expect(range.end * 1000).toBeGreaterThanOrEqual(resolvedAt);
+      // Not the last hour (or day) before the build.
+      expect(range.end * 1000).toBeLessThan(resolvedAt + 60_000);
+    }
+    const points = JSON.parse(file('metrics/errors-by-class.json')).series[0]
+      .points as Array<[number, number]>;
+    expect(points.length).toBeGreaterThan(100);
+    // Whole seconds: the window's edges rounded outwards.
+    expect(points[0][0]).toBeGreaterThanOrEqual(
+      Math.floor((declaredAt - 30 * 60_000) / 1000),
+    );
+    expect(points[points.length - 1][0]).toBeLessThanOrEqual(
+      Math.ceil(resolvedAt / 1000),
+    );
+    expect(JSON.parse(file('MANIFEST.json')).window).toEqual({
+      from: new Date(declaredAt - 30 * 60_000).toISOString(),
+      to: new Date(resolvedAt).toISOString(),
+    });
+
+    // The postmortem counts the failed requests of that window too.
+    const draft = await service.postmortem(incident.id);
+    expect(draft.markdown).toMatch(
+      /Failed requests to Vast\.ai in the window: about \d+ /,
+    );
+    expect(draft.markdown).toContain('- **Duration:** 2 h 0 min');
+  });
+
   it('drafts the postmortem from the template with failed requests computed from the metrics', async () => {
     const { knex, service, incident, prometheus } = await setup();
     // The incident began 20 minutes ago.
@@ -247,14 +300,16 @@ describe('evidence bundles and postmortems', () => {
     let steps = 0;
     for (let t = range.start; t <= range.end; t += range.stepSeconds)
       if (t >= from && t <= to) steps++;
-    const perStep = (6 * range.stepSeconds) / 60 + (2 * range.stepSeconds) / 60;
+    // Each class is rounded to whole requests, then summed.
+    const serverErrors = Math.round((steps * 6 * range.stepSeconds) / 60);
+    const timeouts = Math.round((steps * 2 * range.stepSeconds) / 60);
     expect(steps).toBeGreaterThan(30);
     expect(draft.markdown).toContain(
-      `Failed requests to Vast.ai in the window: about ${steps * perStep} `,
+      `Failed requests to Vast.ai in the window: about ${
+        serverErrors + timeouts
+      } `,
     );
-    expect(draft.markdown).toContain(
-      `server_error ${(steps * 6 * range.stepSeconds) / 60}`,
-    );
+    expect(draft.markdown).toContain(`server_error ${serverErrors}`);
     expect(draft.markdown).toContain(
       `- **Date:** ${resolved.declaredAt.slice(0, 10)}`,
     );
@@ -262,7 +317,10 @@ describe('evidence bundles and postmortems', () => {
     expect(draft.markdown).toContain('- **Severity:** P2 (Degraded service)');
     expect(draft.markdown).toContain('Severity: P4 -> P2');
     expect(draft.markdown).toContain('Status: investigating -> resolved');
-    expect(draft.markdown).toContain('## Root cause');
+    expect(draft.markdown.split('\n')[0]).toBe(
+      '# Incident: Vast.ai server errors (5xx)',
+    );
+    expect(draft.markdown).toContain('## Root Cause');
     expect(draft.markdown).toContain('| Action | Owner | Due date |');
 
     const saved = await service.savePostmortem(

@@ -2,7 +2,6 @@ import type {
   Incident,
   LogsResponse,
   MetricQueryId,
-  MetricRange,
   MetricRangeResponse,
   TimelineEvent,
   TriageReport,
@@ -14,13 +13,22 @@ import zlib from 'node:zlib';
 import * as tar from 'tar-stream';
 import { describeUpstreamError } from '../upstream';
 
+/** A fixed range query window: unix seconds, `end` and `start` on the step. */
+export interface MetricWindow {
+  start: number;
+  end: number;
+  stepSeconds: number;
+}
+
 /** Where the evidence comes from; each may fail, which is written into the bundle, not thrown. */
 export interface EvidenceSources {
   triage(): Promise<TriageReport | undefined>;
+  /** Error lines of the last `sinceMinutes` (the bundle keeps those of the window). */
   logs(sinceMinutes: number): Promise<LogsResponse>;
+  /** A named query over the window itself, however long ago it was. */
   metricRange(
     queryId: MetricQueryId,
-    range: MetricRange,
+    window: MetricWindow,
   ): Promise<MetricRangeResponse>;
   /** The remediation audit rows of the entity (from the actions module), if it is present. */
   auditRows?(): Promise<unknown[]>;
@@ -41,12 +49,49 @@ export const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = {
   maxBundleBytes: 10 * 1024 * 1024,
 };
 
-/** The smallest chart range that covers the window. */
-export function rangeCovering(windowMs: number): MetricRange {
-  if (windowMs <= 3600_000) return '1h';
-  if (windowMs <= 6 * 3600_000) return '6h';
-  return '24h';
+/** At most this many points per series over an incident's window. */
+const MAX_WINDOW_POINTS = 720;
+const MIN_STEP_SECONDS = 15;
+
+/**
+ * The range query over [fromMs, toMs], wherever it lies in time: the step grows with the window
+ * (15 s at least, whole minutes beyond, about 720 points at most) and the bounds are widened to
+ * the step, so the window's edges are inside.
+ */
+export function metricWindow(fromMs: number, toMs: number): MetricWindow {
+  const from = Math.floor(fromMs / 1000);
+  const to = Math.ceil(Math.max(toMs, fromMs) / 1000);
+  let stepSeconds = Math.max(
+    MIN_STEP_SECONDS,
+    Math.ceil((to - from) / MAX_WINDOW_POINTS / MIN_STEP_SECONDS) *
+      MIN_STEP_SECONDS,
+  );
+  if (stepSeconds > 60) stepSeconds = Math.ceil(stepSeconds / 60) * 60;
+  return {
+    start: Math.floor(from / stepSeconds) * stepSeconds,
+    end: Math.ceil(to / stepSeconds) * stepSeconds,
+    stepSeconds,
+  };
 }
+
+/**
+ * The incident's evidence window: from `leadMs` before the declaration (the trouble starts
+ * before someone declares it) to the resolution, or now while it is open.
+ */
+export function incidentWindow(
+  incident: Incident,
+  leadMs: number,
+  now: number,
+): { fromMs: number; toMs: number } {
+  const declared = Date.parse(incident.declaredAt);
+  return {
+    fromMs: declared - leadMs,
+    toMs: incident.resolvedAt ? Date.parse(incident.resolvedAt) : now,
+  };
+}
+
+/** Kubernetes keeps the logs of the pods' current containers only; never ask for more than a week. */
+const MAX_LOG_MINUTES = 7 * 24 * 60;
 
 /** Keeps only the points inside [fromSec, toSec]. */
 export function clipToWindow(
@@ -114,6 +159,8 @@ export interface BuildEvidenceOptions {
   limits?: Partial<EvidenceLimits>;
   onProgress?: (progress: number) => Promise<void> | void;
   now?: number;
+  /** How long before the declaration the window opens; default 15 minutes. */
+  leadMs?: number;
 }
 
 /**
@@ -126,10 +173,11 @@ export async function buildEvidenceBundle(
   const { incident, sources, redact } = options;
   const limits = { ...DEFAULT_EVIDENCE_LIMITS, ...options.limits };
   const now = options.now ?? Date.now();
-  const fromMs = Date.parse(incident.declaredAt);
-  const toMs = incident.resolvedAt ? Date.parse(incident.resolvedAt) : now;
-  // An incident is declared after the trouble starts: look back 15 minutes before it too.
-  const windowStartMs = fromMs - 15 * 60_000;
+  const { fromMs: windowStartMs, toMs } = incidentWindow(
+    incident,
+    options.leadMs ?? 15 * 60_000,
+    now,
+  );
   const files: Array<{ name: string; content: string }> = [];
   const errors: Array<{ source: string; reason: string }> = [];
   const progress = async (value: number) => {
@@ -165,11 +213,21 @@ export async function buildEvidenceBundle(
   }
   await progress(20);
 
+  // Logs are read back from now to the window's start, then cut to the window: lines after
+  // the resolution are not the incident's.
   const sinceMinutes = Math.min(
-    60,
+    MAX_LOG_MINUTES,
     Math.max(1, Math.ceil((now - windowStartMs) / 60_000)),
   );
-  const logs = await attempt('logs', () => sources.logs(sinceMinutes));
+  const read = await attempt('logs', () => sources.logs(sinceMinutes));
+  const logs = read && {
+    ...read,
+    lines: read.lines.filter(line => {
+      const at = line.time ? Date.parse(line.time) : NaN;
+      // A line without a readable time cannot be placed: kept, as the reader found it.
+      return Number.isNaN(at) || (at >= windowStartMs && at <= toMs);
+    }),
+  };
   if (logs) {
     add('logs/error-lines.json', json(logs));
     add(
@@ -181,7 +239,7 @@ export async function buildEvidenceBundle(
   }
   await progress(35);
 
-  const range = rangeCovering(toMs - windowStartMs);
+  const range = metricWindow(windowStartMs, toMs);
   let done = 0;
   for (const queryId of METRIC_QUERY_IDS) {
     const response = await attempt(`metrics:${queryId}`, () =>

@@ -12,9 +12,6 @@ import { buildEvidenceBundle, EvidenceSources } from './evidence';
 /** A build with no progress for this long is reported as failed. */
 const STALLED_BUILD_MS = 10 * 60_000;
 
-/** Audit rows from this long before the declaration on belong to the incident. */
-const AUDIT_LOOKBACK_MS = 15 * 60_000;
-
 /** A build whose backend went away never finishes: say so rather than spin forever. */
 function withStallCheck(bundle: EvidenceBundle): EvidenceBundle {
   if (
@@ -94,6 +91,7 @@ export class EvidenceService {
         sources: this.sources(incident),
         redact: this.ctx.redact,
         limits: { maxBundleBytes: this.ctx.config.maxEvidenceBytes },
+        leadMs: this.ctx.config.evidenceLeadMs,
         onProgress: progress => store.updateBundle(bundleId, { progress }),
       });
       await store.updateBundle(bundleId, {
@@ -130,14 +128,16 @@ export class EvidenceService {
         signals && integration
           ? signals.logs(integration, since)
           : noIntegration(),
-      metricRange: (queryId, range) =>
+      metricRange: (queryId, window) =>
         signals && integration
-          ? signals.metricRange(integration, queryId, range)
+          ? signals.metricRange(integration, queryId, window)
           : noIntegration(),
       auditRows: auditRows
         ? async () => {
             const rows = await auditRows(incident.entityRef);
-            const from = Date.parse(incident.declaredAt) - AUDIT_LOOKBACK_MS;
+            // The evidence window's lead: audit rows from then on belong to the incident.
+            const from =
+              Date.parse(incident.declaredAt) - this.ctx.config.evidenceLeadMs;
             // Rows of the actions module carry startedAt; keep those of the window.
             return rows.filter(row => {
               const started = Date.parse(String((row as any)?.startedAt ?? ''));

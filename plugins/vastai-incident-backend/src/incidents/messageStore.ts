@@ -1,6 +1,6 @@
 import type {
-  CommChannel,
   CommMessage,
+  MessageChannel,
 } from '@vastai-incident/backstage-plugin-common';
 import { DatabaseStore } from '../database/migrations';
 import {
@@ -24,7 +24,7 @@ export interface StoredMessage {
 }
 
 export interface NewMessage extends NewIncidentRecord {
-  channel: CommChannel;
+  channel: MessageChannel;
   text: string;
   payload: Record<string, unknown>;
   idempotencyKey: string;
@@ -50,7 +50,7 @@ function toStored(row: any): StoredMessage {
 }
 
 /**
- * The messages of incidents (Slack, status page) and the one claim per incident on creating its
+ * The messages of incidents (Slack, status page, PagerDuty events) and the one claim per incident on creating its
  * status-page incident. Every text that reaches it was redacted by the service first.
  */
 export class MessageStore extends DatabaseStore {

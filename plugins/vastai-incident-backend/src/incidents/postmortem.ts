@@ -59,7 +59,43 @@ export function formatDuration(ms: number): string {
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** The runbook's postmortem template, filled with what the product knows; people fill the rest. */
+/** The runbook's words for the error classes our metrics count. */
+const ERROR_TYPE_WORDS: Record<string, string> = {
+  auth_error: 'authentication failures (401/403)',
+  rate_limited: 'rate limiting (429)',
+  server_error: 'server errors (5xx)',
+  timeout: 'timeouts',
+  network_error: 'network errors',
+  client_error: 'request errors (4xx)',
+};
+
+/** Marks what the product cannot know: people fill it in before the postmortem is final. */
+export const TO_FILL_IN = '**TO FILL IN**';
+
+/**
+ * The incident's error type, for the title: the error class with the most failed requests in
+ * the window, in words; without metrics, the incident's own title.
+ */
+export function errorTypeOf(
+  incident: Incident,
+  failed: FailedRequests,
+): string {
+  const [top] = Object.entries(failed.byClass)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  if (top) return ERROR_TYPE_WORDS[top[0]] ?? top[0].replace(/_/g, ' ');
+  // "Vast.ai API returns 503" reads "Incident: Vast.ai API returns 503", not "Vast.ai Vast.ai".
+  return (
+    incident.title.replace(/^\s*vast\.?ai\b[\s:-]*/i, '') || incident.title
+  );
+}
+
+/**
+ * The runbook's postmortem template, filled with what the product knows: the title
+ * `Incident: Vast.ai <error type>`, Date, Duration and Severity, then Summary, Timeline, Root
+ * Cause, Impact (users affected, revenue impact) and Action Items (owner, due date), in that
+ * order. What only people know is marked TO FILL IN.
+ */
 export function postmortemMarkdown(options: {
   incident: Incident;
   timeline: TimelineEvent[];
@@ -73,25 +109,20 @@ export function postmortemMarkdown(options: {
   const duration = `${formatDuration(end - start)}${
     incident.resolvedAt ? '' : ' (still open)'
   }`;
-  const impactLine =
+  const byClass = Object.entries(failed.byClass)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k.replace(/\s+/g, ' ')} ${n}`)
+    .join(', ');
+  const failedLine =
     failed.total === null
       ? `Failed requests to Vast.ai in the window: unknown (${
           failed.reason ?? 'no data'
         }).`
       : `Failed requests to Vast.ai in the window: about ${
           failed.total
-        } (from Prometheus${
-          Object.keys(failed.byClass).length
-            ? `: ${
-                Object.entries(failed.byClass)
-                  .filter(([, n]) => n > 0)
-                  .map(([k, n]) => `${k} ${n}`)
-                  .join(', ') || 'none by class'
-              }`
-            : ''
-        }).`;
+        } (from Prometheus${byClass ? `: ${byClass}` : ''}).`;
   return [
-    `# Postmortem: ${incident.title}`,
+    `# Incident: Vast.ai ${errorTypeOf(incident, failed).replace(/\s+/g, ' ')}`,
     '',
     `- **Date:** ${incident.declaredAt.slice(0, 10)}`,
     `- **Duration:** ${duration} (declared ${incident.declaredAt}${
@@ -100,8 +131,8 @@ export function postmortemMarkdown(options: {
     `- **Severity:** ${incident.severity} (${
       SEVERITY_MEANING[incident.severity]
     })`,
-    `- **Entity:** ${incident.entityRef}`,
-    `- **Incident commander:** ${incident.commander}`,
+    '',
+    `Entity: ${incident.entityRef} · Incident commander: ${incident.commander}`,
     '',
     '## Summary',
     '',
@@ -118,22 +149,24 @@ export function postmortemMarkdown(options: {
         )} |`,
     ),
     '',
+    '## Root Cause',
+    '',
+    `${TO_FILL_IN}: what failed, and why.`,
+    '',
     '## Impact',
     '',
-    `- ${impactLine}`,
+    // No metric counts users or money: marked to fill in rather than guessed. The failed
+    // requests are what the metrics measure (an upper bound on affected requests).
+    `- **Users affected:** ${TO_FILL_IN} (no per-user metric)`,
+    `- **Revenue impact:** ${TO_FILL_IN} (no revenue metric)`,
+    `- ${failedLine}`,
     `- Stated impact: ${incident.impact}`,
-    '- Users affected: _to be completed_',
-    '- Revenue impact: _to be completed_',
     '',
-    '## Root cause',
-    '',
-    '_To be completed by the incident team._',
-    '',
-    '## Action items',
+    '## Action Items',
     '',
     '| Action | Owner | Due date |',
     '|---|---|---|',
-    '| _to be completed_ | | |',
+    `| ${TO_FILL_IN} | ${TO_FILL_IN} | ${TO_FILL_IN} |`,
     '',
   ].join('\n');
 }

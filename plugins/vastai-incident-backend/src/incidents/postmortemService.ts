@@ -5,7 +5,7 @@ import type {
 } from '@vastai-incident/backstage-plugin-common';
 import { describeUpstreamError } from '../upstream';
 import { IncidentContext, integrationOf } from './context';
-import { rangeCovering } from './evidence';
+import { metricWindow } from './evidence';
 import { failedRequestsFrom, postmortemMarkdown } from './postmortem';
 
 /** The postmortem of an incident: the saved one, or a draft from the runbook's template. */
@@ -41,7 +41,7 @@ export class PostmortemService {
     const from = Date.parse(incident.declaredAt);
     const to = incident.resolvedAt ? Date.parse(incident.resolvedAt) : now;
     const failed = failedRequestsFrom(
-      await this.errorRates(incident, now - from),
+      await this.errorRates(incident, from, to),
       Math.floor(from / 1000),
       Math.ceil(to / 1000),
     );
@@ -50,10 +50,11 @@ export class PostmortemService {
     );
   }
 
-  /** Per-minute error rates by class over the last `spanMs`; undefined when unavailable. */
+  /** Per-minute error rates by class over [fromMs, toMs]; undefined when unavailable. */
   private async errorRates(
     incident: Incident,
-    spanMs: number,
+    fromMs: number,
+    toMs: number,
   ): Promise<MetricRangeResponse | undefined> {
     const { signals } = this.ctx;
     const integration = integrationOf(this.ctx, incident.integration);
@@ -62,7 +63,7 @@ export class PostmortemService {
       return await signals.metricRange(
         integration,
         'errors-by-class',
-        rangeCovering(spanMs),
+        metricWindow(fromMs, toMs),
       );
     } catch (error) {
       this.ctx.logger.warn(

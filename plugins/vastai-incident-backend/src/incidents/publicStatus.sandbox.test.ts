@@ -112,7 +112,7 @@ describe('the public status page gets public words', () => {
   );
 
   it.each(databases.eachSupportedId())(
-    'the configured public template replaces the default, and what the sender types is published as typed on %p',
+    'the configured public template replaces the default, what the sender types is published as typed, and an update publishes the previewed body on %p',
     async databaseId => {
       const { service, incident } = await declared(databaseId, {
         publicTemplate: {
@@ -147,6 +147,27 @@ describe('the public status page gets public words', () => {
       expect(resolved.text).toContain(
         'The problem with our Vast.ai integration has been resolved.',
       );
+
+      // The update publishes exactly the previewed body, status and component status.
+      const update = await service.send(
+        incident.id,
+        'statuspage',
+        resolved.text,
+        ALICE,
+        'p-3',
+      );
+      expect(update.status).toBe('sent');
+      const [create, patch] = sandbox.receivers.statuspageRequests();
+      expect(patch.method).toBe('PATCH');
+      expect(patch.incidentId).toBeDefined();
+      const createdName = (create.body as any).incident.name;
+      expect(createdName).toBe(preview.statuspage!.name);
+      expect((patch.body as any).incident).toEqual({
+        status: resolved.statuspage!.status,
+        body: resolved.text,
+        components: { comp1: resolved.statuspage!.componentStatus },
+      });
+      expect(resolved.statuspage!.componentStatus).toBe('operational');
     },
   );
 });

@@ -258,7 +258,7 @@ describe('incidents router', () => {
 
       const postmortem = await get(`${API}/${id}/postmortem`);
       expect(postmortem.status).toBe(200);
-      expect(postmortem.body.markdown).toContain('# Postmortem: Vast.ai 503s');
+      expect(postmortem.body.markdown).toContain('# Incident: Vast.ai 503s');
       expect(postmortem.body.markdown).toContain('Fallback looks good');
       expect(postmortem.body.markdown).toMatch(
         /Failed requests to Vast.ai in the window: unknown/,

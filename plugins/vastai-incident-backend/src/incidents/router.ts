@@ -1,6 +1,7 @@
 import type { AuditorService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import {
+  PAGERDUTY_ACTIONS,
   vastaiCommsSendPermission,
   vastaiIncidentManagePermission,
   vastaiIncidentReadPermission,
@@ -81,6 +82,12 @@ const noteBody = z.object({ text: text(5000) }).strict();
 const previewQuery = z.object({ channel: z.enum(COMM_CHANNELS) }).strict();
 const sendBody = z
   .object({ channel: z.enum(COMM_CHANNELS), text: text(20_000) })
+  .strict();
+const pagerDutyPreviewQuery = z
+  .object({ action: z.enum(PAGERDUTY_ACTIONS) })
+  .strict();
+const pagerDutySendBody = z
+  .object({ action: z.enum(PAGERDUTY_ACTIONS), text: text(1024).optional() })
   .strict();
 const postmortemBody = z.object({ markdown: text(200_000) }).strict();
 const noQuery = z.object({}).strict();
@@ -413,6 +420,52 @@ export function createIncidentsRouter(
       },
       handle: ({ incident, input, actor }) =>
         incidents.retry(incident.id, input.commId, actor, input.idempotencyKey),
+    }),
+  );
+
+  // ---- PagerDuty: one alert per incident (the incident id is the dedup key)
+
+  router.get(
+    '/:id/comms/pagerduty',
+    incidentRoute({
+      checks: [],
+      input: req => parseInput(noQuery, req.query, 'query'),
+      handle: ({ incident }) => incidents.pagerDutyStatus(incident.id),
+    }),
+  );
+
+  router.get(
+    '/:id/comms/pagerduty/preview',
+    incidentRoute({
+      checks: [],
+      input: req =>
+        parseInput(pagerDutyPreviewQuery, req.query, 'query').action,
+      handle: ({ incident, input }) =>
+        incidents.previewPagerDuty(incident.id, input),
+    }),
+  );
+
+  router.post(
+    '/:id/comms/pagerduty',
+    incidentRoute({
+      checks: [needs.send],
+      input: req => ({
+        ...parseInput(pagerDutySendBody, req.body, 'PagerDuty event'),
+        idempotencyKey: idempotencyKeyOf(req),
+      }),
+      audit: {
+        eventId: 'incident-comms-pagerduty',
+        meta: event => ({ channel: 'pagerduty', action: event.action }),
+      },
+      status: 201,
+      handle: ({ incident, input, actor }) =>
+        incidents.sendPagerDuty(
+          incident.id,
+          input.action,
+          input.text,
+          actor,
+          input.idempotencyKey,
+        ),
     }),
   );
 

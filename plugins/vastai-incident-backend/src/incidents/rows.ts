@@ -1,12 +1,17 @@
 import {
   CommMessage,
   Incident,
-  SEVERITY_RESPONSE_MINUTES,
   Severity,
   TimelineEvent,
 } from '@vastai-incident/backstage-plugin-common';
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../database/migrations';
+import {
+  BusinessHours,
+  DEFAULT_BUSINESS_HOURS,
+  responseDueMs,
+  responseTargetText,
+} from './responseClock';
 
 // Row <-> wire mapping shared by the incidents' stores. Times are stored as epoch ms.
 
@@ -31,10 +36,19 @@ export async function insertedOnce(
   }
 }
 
-export function toIncident(row: any, nowMs = Date.now()): Incident {
+/**
+ * An incident row as the wire shape. The response clock is computed here, once, for every
+ * reader (the UI shows `responseDueAt` as it is): P1-P3 targets are wall-clock minutes, P4's
+ * "next business day" follows the configured business hours.
+ */
+export function toIncident(
+  row: any,
+  businessHours: BusinessHours = DEFAULT_BUSINESS_HOURS,
+  nowMs = Date.now(),
+): Incident {
   const declaredAt = Number(row.declared_at);
-  const dueMs =
-    declaredAt + SEVERITY_RESPONSE_MINUTES[row.severity as Severity] * 60_000;
+  const severity = row.severity as Severity;
+  const dueMs = responseDueMs(severity, declaredAt, businessHours);
   const respondedAt = numberOrUndefined(row.responded_at);
   return {
     id: row.id,
@@ -51,6 +65,7 @@ export function toIncident(row: any, nowMs = Date.now()): Incident {
     resolvedAt: isoOrUndefined(row.resolved_at),
     respondedAt: isoOrUndefined(respondedAt),
     responseDueAt: iso(dueMs),
+    responseTarget: responseTargetText(severity),
     overdue: respondedAt === undefined ? nowMs > dueMs : respondedAt > dueMs,
     lastTriageSeverity: row.last_triage_severity ?? undefined,
     statuspageIncidentId: row.statuspage_incident_id ?? undefined,

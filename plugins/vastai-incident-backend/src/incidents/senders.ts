@@ -85,7 +85,7 @@ function failure(
   };
 }
 
-function networkFailure(what: string, error: unknown): SendOutcome {
+export function networkFailure(what: string, error: unknown): SendOutcome {
   return {
     ok: false,
     reason: `${what} unreachable: ${describeUpstreamError(error)}`,

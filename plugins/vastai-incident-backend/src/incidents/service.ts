@@ -4,6 +4,9 @@ import type {
   CommPreview,
   EvidenceBundle,
   Incident,
+  PagerDutyAction,
+  PagerDutyPreview,
+  PagerDutyStatus,
   Postmortem,
   Severity,
   TimelineEvent,
@@ -61,9 +64,20 @@ export class IncidentService {
     return this.lifecycle.list(filter);
   }
 
-  /** Changes the incident in one transaction; a resolved incident is refused (409). */
-  update(id: string, input: UpdateInput, actor: string): Promise<Incident> {
-    return this.lifecycle.update(id, input, actor);
+  /**
+   * Changes the incident in one transaction; a resolved incident is refused (409). Resolving
+   * it resolves its open PagerDuty page (a failure of that is on the timeline, never thrown).
+   */
+  async update(
+    id: string,
+    input: UpdateInput,
+    actor: string,
+  ): Promise<Incident> {
+    const after = await this.lifecycle.update(id, input, actor);
+    if (input.status === 'resolved' && after.status === 'resolved') {
+      await this.comms.resolvePagerDutyOnResolution(after, actor);
+    }
+    return after;
   }
 
   async addNote(
@@ -124,6 +138,37 @@ export class IncidentService {
   ): Promise<CommMessage> {
     const incident = await this.get(id);
     return this.comms.retry(incident, messageId, actor, idempotencyKey);
+  }
+
+  // ---- PagerDuty
+
+  async pagerDutyStatus(id: string): Promise<PagerDutyStatus> {
+    return this.comms.pagerDutyStatus(await this.get(id));
+  }
+
+  async previewPagerDuty(
+    id: string,
+    action: PagerDutyAction,
+  ): Promise<PagerDutyPreview> {
+    return this.comms.previewPagerDuty(await this.get(id), action);
+  }
+
+  /** Sends a PagerDuty event (trigger, acknowledge, resolve) as a message: stored, sent once per key. */
+  async sendPagerDuty(
+    id: string,
+    action: PagerDutyAction,
+    text: string | undefined,
+    actor: string,
+    idempotencyKey?: string,
+  ): Promise<CommMessage> {
+    const incident = await this.get(id);
+    return this.comms.sendPagerDuty(
+      incident,
+      action,
+      text,
+      actor,
+      idempotencyKey,
+    );
   }
 
   // ---- evidence

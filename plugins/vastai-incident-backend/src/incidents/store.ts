@@ -23,6 +23,7 @@ import {
   toEvent,
   toIncident,
 } from './rows';
+import { BusinessHours, DEFAULT_BUSINESS_HOURS } from './responseClock';
 import type { IncidentFilter } from './types';
 
 export type { NewTimelineEvent } from './rows';
@@ -97,6 +98,14 @@ export interface IncidentUpdate {
 
 /** The incidents' tables. Every text that reaches it was redacted by the service first. */
 export class IncidentStore extends DatabaseStore {
+  constructor(
+    knex: Knex,
+    /** The business hours of the P4 response clock ("next business day"). */
+    private readonly businessHours: BusinessHours = DEFAULT_BUSINESS_HOURS,
+  ) {
+    super(knex);
+  }
+
   /** The incidents' Slack and status-page messages. */
   readonly messages = new MessageStore(this.knex);
 
@@ -137,14 +146,14 @@ export class IncidentStore extends DatabaseStore {
 
   async getIncident(id: string): Promise<Incident | undefined> {
     const row = await this.knex('incident_records').where({ id }).first();
-    return row ? toIncident(row) : undefined;
+    return row ? toIncident(row, this.businessHours) : undefined;
   }
 
   async openIncidentOf(entityRef: string): Promise<Incident | undefined> {
     const row = await this.knex('incident_records')
       .where({ open_entity_ref: entityRef })
       .first();
-    return row ? toIncident(row) : undefined;
+    return row ? toIncident(row, this.businessHours) : undefined;
   }
 
   async listIncidents(filter: IncidentFilter = {}): Promise<Incident[]> {
@@ -156,7 +165,7 @@ export class IncidentStore extends DatabaseStore {
     if (filter.entityRef) query.where({ entity_ref: filter.entityRef });
     if (filter.open) query.whereNot({ status: 'resolved' });
     const now = Date.now();
-    return (await query).map(row => toIncident(row, now));
+    return (await query).map(row => toIncident(row, this.businessHours, now));
   }
 
   /**
@@ -177,7 +186,7 @@ export class IncidentStore extends DatabaseStore {
         .forUpdate()
         .first();
       if (!row) return undefined;
-      const before = toIncident(row);
+      const before = toIncident(row, this.businessHours);
       const { changes, events } = plan(before);
       if (!events.length) return { before, after: before };
       const update: Record<string, unknown> = { updated_at: at };
@@ -198,6 +207,7 @@ export class IncidentStore extends DatabaseStore {
       for (const event of events) await insertEvent(trx, id, { at, ...event });
       const after = toIncident(
         await trx('incident_records').where({ id }).first(),
+        this.businessHours,
       );
       return { before, after };
     });
@@ -223,7 +233,10 @@ export class IncidentStore extends DatabaseStore {
       else query.where({ last_triage_severity: row.last_triage_severity });
       const changed = await query.update({ last_triage_severity: severity });
       if (!changed) return undefined;
-      const incident = toIncident({ ...row, last_triage_severity: severity });
+      const incident = toIncident(
+        { ...row, last_triage_severity: severity },
+        this.businessHours,
+      );
       await insertEvent(trx, row.id, {
         kind: 'triage-severity',
         summary: summary(incident),

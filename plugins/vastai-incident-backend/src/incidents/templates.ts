@@ -1,10 +1,10 @@
 import {
   Incident,
   IncidentStatus,
-  SEVERITY_MEANING,
   Severity,
   TimelineEvent,
 } from '@vastai-incident/backstage-plugin-common';
+import { escapeSlackText } from './commander';
 
 /** Slack's documented limits for incoming webhook messages. */
 export const SLACK_LIMITS = {
@@ -61,26 +61,44 @@ export function nextUpdateText(incident: Incident, now: Date): string {
   )} (in ${minutes} min)`;
 }
 
-/** The runbook's internal (Slack) template, filled from the incident. */
+/**
+ * The severity's colour in the header, as incident channels read them: red for an outage down
+ * to blue for no user impact.
+ */
+export const SEVERITY_EMOJI: Record<Severity, string> = {
+  P1: '🔴',
+  P2: '🟠',
+  P3: '🟡',
+  P4: '🔵',
+};
+
+/**
+ * The runbook's internal (Slack) template, filled from the incident: its fields in the
+ * runbook's order (status, impact, current action, next update, incident commander); severity
+ * and title are the header. `commander` is how Slack shows the commander (a `<@U123>` mention
+ * or an escaped name, see `commander.ts`); without it, the commander text as entered, escaped.
+ */
 export function slackTemplate(
   incident: Incident,
   timeline: TimelineEvent[],
   now: Date,
+  commander: string = escapeSlackText(incident.commander),
 ): string {
   return [
     `*Status:* ${STATUS_LABEL[incident.status]}`,
     `*Impact:* ${incident.impact}`,
     `*Current action:* ${currentAction(incident, timeline)}`,
     `*Next update:* ${nextUpdateText(incident, now)}`,
-    `*Incident commander:* ${incident.commander}`,
+    `*Incident commander:* ${commander}`,
   ].join('\n');
 }
 
+/** The runbook's header: `🔴 P1 INCIDENT: <title>`. */
 export function slackHeader(incident: Incident): string {
   return truncate(
-    `[${incident.severity}] ${incident.title} (${
-      SEVERITY_MEANING[incident.severity]
-    })`,
+    `${SEVERITY_EMOJI[incident.severity]} ${incident.severity} INCIDENT: ${
+      incident.title
+    }`,
     SLACK_LIMITS.headerChars,
   );
 }
@@ -142,7 +160,12 @@ export function slackPayload(
     context,
   ];
   return {
-    text: truncate(`${header}\n${text}`, SLACK_LIMITS.textChars),
+    // The header block is plain text; in the mrkdwn fallback it is escaped, so a title can
+    // never become a mention there.
+    text: truncate(
+      `${escapeSlackText(header)}\n${text}`,
+      SLACK_LIMITS.textChars,
+    ),
     blocks,
   };
 }

@@ -274,13 +274,17 @@ export class SignalService {
     );
   }
 
-  /** A chart of one named query over a range; no data or a failed Prometheus is not an error. */
+  /**
+   * A chart of one named query over a range (the last hour, 6 h, 24 h), or over a fixed window
+   * in unix seconds (an incident's evidence); no data or a failed Prometheus is not an error.
+   */
   async metricRange(
     integration: IntegrationConfig,
     queryId: MetricQueryId,
-    range: MetricRange,
+    range: MetricRange | { start: number; end: number; stepSeconds: number },
   ): Promise<MetricRangeResponse> {
-    const bounds = rangeBounds(range, Date.now());
+    const bounds =
+      typeof range === 'string' ? rangeBounds(range, Date.now()) : range;
     const template = QUERY_TEMPLATES[queryId];
     const thresholdKey = THRESHOLD_OF[queryId];
     const base: MetricRangeResponse = {
@@ -305,7 +309,11 @@ export class SignalService {
     });
     try {
       const shared = await this.reads.read(
-        `range:${integration.name}:${queryId}:${range}`,
+        `range:${integration.name}:${queryId}:${
+          typeof range === 'string'
+            ? range
+            : `${range.start}-${range.end}-${range.stepSeconds}`
+        }`,
         Math.min(this.config.cacheTtlMs, bounds.stepSeconds * 1000),
         async () => ({
           ...bounds,

@@ -4,15 +4,20 @@ import type {
 } from '@vastai-incident/backstage-plugin-common';
 import type { IntegrationConfig } from '../config';
 import { triage } from '../triage';
+import type { TriageInput } from '../triage/types';
 import type { SignalService } from './signalService';
 
-/** Collects the signals of an integration and runs the runbook's triage on them. */
+/**
+ * Runs the runbook's triage on the signals of an integration: the ones given (collected already
+ * for this integration), else collected now.
+ */
 export async function buildTriageReport(
   signals: SignalService,
   entityRef: string,
   integration: IntegrationConfig,
+  collected?: TriageInput,
 ): Promise<TriageReport> {
-  const input = await signals.collect(integration);
+  const input = collected ?? (await signals.collect(integration));
   const now = Date.now();
   const outcome = triage(input, integration.thresholds, {
     now,
@@ -30,5 +35,6 @@ export async function buildTriageReport(
       input.kubernetes,
     ] as Signal[],
     generatedAt: new Date(now).toISOString(),
+    ...(integration.links ? { links: integration.links } : {}),
   };
 }

@@ -3,6 +3,8 @@ import { ConfigReader } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import type { Sandbox } from '@internal/vastai-sandbox';
 import type { Knex } from 'knex';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { HttpClient } from '../upstream';
 import { readIncidentsConfig } from '../incidents/commsConfig';
 import { IncidentService } from '../incidents/service';
 import { IncidentStore } from '../incidents/store';
@@ -13,7 +15,9 @@ export const COMMS_INTEGRATION = 'vastai-integration';
 
 /**
  * An incident service on `knex` whose integration sends to the sandbox's Slack and Statuspage
- * receivers. `statuspage` adds to (or overrides) the integration's status-page config.
+ * receivers. `statuspage` adds to (or overrides) the integration's status-page config. With a
+ * `pagerdutyRoutingKey`, the integration pages through the sandbox's PagerDuty receiver; `http`
+ * and `logger` replace the service's outbound client and logger.
  */
 export async function incidentCommsOnSandbox(
   knex: Knex,
@@ -22,6 +26,10 @@ export async function incidentCommsOnSandbox(
     statuspageApiKey?: string;
     operatorApiKey?: string;
     statuspage?: JsonObject;
+    pagerdutyRoutingKey?: string;
+    http?: HttpClient;
+    logger?: LoggerService;
+    appBaseUrl?: string;
   } = {},
 ) {
   const store = await IncidentStore.create({
@@ -42,6 +50,14 @@ export async function incidentCommsOnSandbox(
               componentId: 'comp1',
               ...options.statuspage,
             },
+            ...(options.pagerdutyRoutingKey
+              ? {
+                  pagerduty: {
+                    eventsUrl: sandbox.urls.pagerduty,
+                    routingKey: options.pagerdutyRoutingKey,
+                  },
+                }
+              : {}),
           },
         },
       },
@@ -50,10 +66,12 @@ export async function incidentCommsOnSandbox(
   const notifications = { send: jest.fn(async () => undefined) };
   const service = new IncidentService({
     store,
-    logger: mockServices.logger.mock(),
+    logger: options.logger ?? mockServices.logger.mock(),
     config,
     sendTimeoutMs: 2000,
     notifications,
+    http: options.http,
+    appBaseUrl: options.appBaseUrl,
   });
   return { store, service, webhookUrl, notifications };
 }

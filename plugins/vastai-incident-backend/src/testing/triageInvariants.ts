@@ -1,4 +1,7 @@
-import type { ActionId, Signal } from '@vastai-incident/backstage-plugin-common';
+import type {
+  ActionId,
+  Signal,
+} from '@vastai-incident/backstage-plugin-common';
 import {
   decisionEdge,
   isDecisionQuestion,

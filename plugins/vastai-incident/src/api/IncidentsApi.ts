@@ -8,6 +8,9 @@ import {
   type IncidentChanges,
   type IncidentDetail,
   type IncidentFilter,
+  type PagerDutyAction,
+  type PagerDutyPreview,
+  type PagerDutyStatus,
   type Postmortem,
   type TimelineEvent,
 } from '@vastai-incident/backstage-plugin-common';
@@ -35,6 +38,19 @@ export interface IncidentsApi {
     idempotencyKey: string,
   ): Promise<CommMessage>;
   retryMessage(id: string, messageId: string): Promise<CommMessage>;
+  /** The incident's PagerDuty page: configured, state, and why an action is unavailable. */
+  getPagerDutyStatus(id: string): Promise<PagerDutyStatus>;
+  previewPagerDuty(
+    id: string,
+    action: PagerDutyAction,
+  ): Promise<PagerDutyPreview>;
+  /** Sends a PagerDuty event; again with the same key (after a timeout) never sends it twice. */
+  sendPagerDuty(
+    id: string,
+    action: PagerDutyAction,
+    text: string | undefined,
+    idempotencyKey: string,
+  ): Promise<CommMessage>;
   startEvidence(id: string): Promise<EvidenceBundle>;
   getEvidence(id: string, bundleId: string): Promise<EvidenceBundle>;
   downloadEvidence(id: string, bundleId: string): Promise<DownloadedFile>;

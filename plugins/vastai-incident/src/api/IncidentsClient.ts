@@ -67,6 +67,34 @@ export class IncidentsClient
     );
   }
 
+  getPagerDutyStatus(id: string): Promise<wire.PagerDutyStatus> {
+    return this.json(incidentPath(id, 'comms/pagerduty'));
+  }
+
+  previewPagerDuty(
+    id: string,
+    action: wire.PagerDutyAction,
+  ): Promise<wire.PagerDutyPreview> {
+    return this.json(incidentPath(id, 'comms/pagerduty/preview'), {
+      query: { action },
+    });
+  }
+
+  sendPagerDuty(
+    id: string,
+    action: wire.PagerDutyAction,
+    text: string | undefined,
+    idempotencyKey: string,
+  ): Promise<wire.CommMessage> {
+    const body: wire.PagerDutySendRequest =
+      text === undefined ? { action } : { action, text };
+    return this.json(incidentPath(id, 'comms/pagerduty'), {
+      method: 'POST',
+      body,
+      headers: { 'Idempotency-Key': idempotencyKey },
+    });
+  }
+
   startEvidence(id: string): Promise<wire.EvidenceBundle> {
     return this.json(incidentPath(id, 'evidence'), { method: 'POST' });
   }

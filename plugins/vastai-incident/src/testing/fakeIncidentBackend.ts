@@ -2,10 +2,14 @@
  * An in-memory stand-in for the backend's `/v1/incidents` routes, behind a fetch function:
  * stateful, so a component test sees the consequences of what it clicks.
  */
-import type {
+import {
   CommMessage,
   EvidenceBundle,
   Incident,
+  pagerDutyState,
+  pagerDutyUnavailable,
+  PAGING_SEVERITY,
+  PagerDutyAction,
   TimelineEvent,
 } from '@vastai-incident/backstage-plugin-common';
 import { errorResponse, fakeResponse } from './responses';
@@ -27,7 +31,13 @@ export class FakeIncidentBackend {
   >();
   requests: FakeRequest[] = [];
   /** The next sends to a channel fail with this upstream status (one entry per attempt). */
-  failures: Record<string, number[]> = { slack: [], statuspage: [] };
+  failures: Record<string, number[]> = {
+    slack: [],
+    statuspage: [],
+    pagerduty: [],
+  };
+  /** Whether the incident's integration has a PagerDuty routing key. */
+  pagerdutyConfigured = true;
   user = 'user:default/jane';
   /** How far a building bundle may get (a test holds it at a step to look at it). */
   evidenceProgressLimit = 100;
@@ -145,7 +155,14 @@ export class FakeIncidentBackend {
         );
         incident.status = body.status;
         incident.respondedAt ??= this.now();
-        if (body.status === 'resolved') incident.resolvedAt = this.now();
+        if (body.status === 'resolved') {
+          incident.resolvedAt = this.now();
+          // As the backend does: resolving the incident resolves its open page.
+          const state = pagerDutyState(this.messagesOf(id));
+          if (state === 'triggered' || state === 'acknowledged') {
+            this.sendPagerDuty(incident, 'resolve');
+          }
+        }
       }
       if (body.severity && body.severity !== incident.severity) {
         this.event(
@@ -167,6 +184,30 @@ export class FakeIncidentBackend {
       return fakeResponse(201, {
         items: this.timeline.filter(e => e.incidentId === id),
       });
+    }
+    if (sub === 'comms/pagerduty' && method === 'GET') {
+      return fakeResponse(200, this.pagerDutyStatus(incident));
+    }
+    if (sub === 'comms/pagerduty/preview') {
+      const action = query.get('action') as PagerDutyAction;
+      return fakeResponse(200, {
+        channel: 'pagerduty',
+        action,
+        text: `[${incident.severity}] ${incident.title} (${incident.entityRef})`,
+        event: { event_action: action, dedup_key: id },
+        unavailableReason: this.pagerDutyStatus(incident).unavailable[action],
+      });
+    }
+    if (sub === 'comms/pagerduty' && method === 'POST') {
+      const why =
+        this.pagerDutyStatus(incident).unavailable[
+          body.action as PagerDutyAction
+        ];
+      if (why) return errorResponse(409, `Cannot ${body.action}: ${why}`);
+      return fakeResponse(
+        201,
+        this.sendPagerDuty(incident, body.action, body.text),
+      );
     }
     if (sub === 'comms/preview') {
       const channel = query.get('channel');
@@ -283,6 +324,50 @@ export class FakeIncidentBackend {
       });
     }
     return errorResponse(404, `no route ${method} ${path}`);
+  }
+
+  private messagesOf(incidentId: string) {
+    return this.messages.filter(x => x.incidentId === incidentId);
+  }
+
+  private pagerDutyStatus(incident: Incident) {
+    const state = pagerDutyState(this.messagesOf(incident.id));
+    return {
+      configured: this.pagerdutyConfigured,
+      state,
+      dedupKey: incident.id,
+      severity: PAGING_SEVERITY[incident.severity],
+      unavailable: pagerDutyUnavailable(
+        incident,
+        state,
+        this.pagerdutyConfigured
+          ? undefined
+          : 'no PagerDuty routing key is configured for integration "vastai-integration"',
+      ),
+    };
+  }
+
+  private sendPagerDuty(
+    incident: Incident,
+    action: PagerDutyAction,
+    text?: string,
+  ): CommMessage {
+    const message: CommMessage = {
+      id: this.id(),
+      incidentId: incident.id,
+      channel: 'pagerduty',
+      text: text ?? `${action} the PagerDuty page`,
+      payload: { event_action: action, dedup_key: incident.id },
+      status: 'sending',
+      attempts: 0,
+      retryable: true,
+      createdBy: this.user,
+      createdAt: this.now(),
+      updatedAt: this.now(),
+    };
+    this.messages.push(message);
+    this.attempt(message);
+    return message;
   }
 
   private attempt(message: CommMessage) {

@@ -29,7 +29,13 @@ export function SidebarLogo() {
   const { isOpen } = useSidebarOpenState();
   return (
     <div className={classes.root}>
-      <Link to="/" underline="none" className={classes.link} aria-label="Home">
+      {/* The name starts with the words drawn, so speech input can say what it sees. */}
+      <Link
+        to="/"
+        underline="none"
+        className={classes.link}
+        aria-label="Vast.ai incidents home"
+      >
         <Typography variant="h6" component="span">
           {isOpen ? 'Vast.ai incidents' : 'V'}
         </Typography>

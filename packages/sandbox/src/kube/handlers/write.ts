@@ -141,6 +141,27 @@ export async function handleWrite(
           ? 'yaml'
           : contentType,
       );
+    const attempt = {
+      resource: t.info.name,
+      namespace: t.namespace,
+      name: t.name,
+      dryRun: dryRunParam.includes('All'),
+    };
+    // Test knobs (control API): a held write waits here; a faulted one is answered, not applied.
+    if (!(await ctx.store.gates.pass(attempt, req))) {
+      record(499);
+      return;
+    }
+    const fault = ctx.store.gates.takeFault(attempt);
+    if (fault) {
+      throw fault === 409
+        ? conflict(t.info, t.name ?? '')
+        : new ApiError(
+            500,
+            'InternalError',
+            'Internal error occurred: injected fault',
+          );
+    }
     const { code, result } = write(ctx, url, method, t, contentType, body, {
       dryRun: dryRunParam.includes('All'),
       subresource: t.subresource,

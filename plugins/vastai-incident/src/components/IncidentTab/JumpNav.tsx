@@ -23,7 +23,9 @@ export function JumpNav() {
         {TAB_SECTIONS.map((section, index) => (
           <span key={section.id}>
             {index > 0 && ' · '}
-            <Link href={`#${section.id}`}>{section.title}</Link>
+            <Link underline="always" href={`#${section.id}`}>
+              {section.title}
+            </Link>
           </span>
         ))}
       </Typography>

@@ -15,6 +15,18 @@ import { SectionState } from './SectionState';
 export const LOG_SINCE_OPTIONS = [5, 15, 60] as const;
 
 const useStyles = makeStyles(theme => ({
+  // The scroll box takes keyboard focus: without it, keyboard users cannot scroll the lines.
+  scroller: {
+    maxHeight: 360,
+    overflow: 'auto',
+    background: theme.palette.background.default,
+    border: `1px solid ${theme.palette.divider}`,
+    borderRadius: theme.shape.borderRadius,
+    '&:focus-visible': {
+      outline: `2px solid ${theme.palette.primary.main}`,
+      outlineOffset: 2,
+    },
+  },
   log: {
     fontFamily:
       'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
@@ -22,11 +34,6 @@ const useStyles = makeStyles(theme => ({
     lineHeight: 1.5,
     margin: 0,
     padding: theme.spacing(1),
-    maxHeight: 360,
-    overflow: 'auto',
-    background: theme.palette.background.default,
-    border: `1px solid ${theme.palette.divider}`,
-    borderRadius: theme.shape.borderRadius,
     whiteSpace: 'pre-wrap',
     overflowWrap: 'anywhere',
     listStyle: 'none',
@@ -93,17 +100,29 @@ function RecentLogLines(props: LogsSectionProps) {
                   {logs.reason ? ` (${logs.reason})` : ''}.
                 </Typography>
               ) : (
-                <ol className={classes.log} aria-label="Recent error log lines">
-                  {lines.map((line, index) => (
-                    <li key={index}>
-                      <span className={classes.meta}>
-                        {formatLogTime(line.time)} {line.pod ?? '?'}
-                        {line.container ? `/${line.container}` : ''}
-                      </span>{' '}
-                      {line.text}
-                    </li>
-                  ))}
-                </ol>
+                <div
+                  className={classes.scroller}
+                  role="region"
+                  aria-label="Error log lines, scrollable"
+                  // A scroll box must take focus so that the keyboard can scroll it.
+                  // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex
+                  tabIndex={0}
+                >
+                  <ol
+                    className={classes.log}
+                    aria-label="Recent error log lines"
+                  >
+                    {lines.map((line, index) => (
+                      <li key={index}>
+                        <span className={classes.meta}>
+                          {formatLogTime(line.time)} {line.pod ?? '?'}
+                          {line.container ? `/${line.container}` : ''}
+                        </span>{' '}
+                        {line.text}
+                      </li>
+                    ))}
+                  </ol>
+                </div>
               )}
               {(logs.truncated ||
                 logs.stale ||

@@ -2,7 +2,10 @@ import '@testing-library/jest-dom';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import type { Incident } from '@vastai-incident/backstage-plugin-common';
+import type {
+  Incident,
+  TriageReport,
+} from '@vastai-incident/backstage-plugin-common';
 import { IncidentsApi, incidentsApiRef } from '../../api/IncidentsApi';
 import { RemediationApi, remediationApiRef } from '../../api/RemediationApi';
 import { vastaiIncidentApiRef } from '../../api/VastaiIncidentApi';
@@ -36,6 +39,7 @@ async function renderTab(options: {
   incidents?: Incident[];
   // Each entity name gets its own permission cache entry (usePermission caches per resource).
   name: string;
+  report?: TriageReport;
 }) {
   const remediation = {
     dryRun: jest.fn(async () =>
@@ -71,7 +75,9 @@ async function renderTab(options: {
         [
           vastaiIncidentApiRef,
           mockVastaiApi({
-            getTriage: jest.fn(async () => triageReport('our-infrastructure')),
+            getTriage: jest.fn(
+              async () => options.report ?? triageReport('our-infrastructure'),
+            ),
           }),
         ],
         [remediationApiRef, remediation as Partial<RemediationApi>],
@@ -146,6 +152,62 @@ describe('the triage summary at the top of the tab', () => {
     expect(
       within(summary).queryByTestId('vastai-summary-clock'),
     ).not.toBeInTheDocument();
+  });
+
+  it("links to the runbook, Vast.ai's status page and support in new tabs, and to the open incident", async () => {
+    await renderTab({
+      allow: true,
+      name: 'summary-links',
+      incidents: [openIncident],
+      report: {
+        ...triageReport('vendor-incident'),
+        links: {
+          vendorStatus: 'https://status.vast.ai',
+          vendorSupport: 'https://discord.gg/vast',
+          // eslint-disable-next-line no-script-url -- the hostile value under test
+          runbook: 'javascript:alert(document.cookie)',
+        },
+      },
+    });
+    const nav = await screen.findByRole('navigation', {
+      name: 'Runbook links',
+    });
+    const status = within(nav).getByRole('link', {
+      name: /^Vast\.ai status page/,
+    });
+    expect(status).toHaveAttribute('href', 'https://status.vast.ai/');
+    expect(status).toHaveAttribute('target', '_blank');
+    expect(status).toHaveAttribute('rel', 'noopener noreferrer');
+    expect(
+      within(nav).getByRole('link', { name: /^Vast\.ai support/ }),
+    ).toHaveAttribute('href', 'https://discord.gg/vast');
+    // A hostile runbook value is no link at all.
+    expect(
+      within(nav).queryByRole('link', { name: /Runbook/ }),
+    ).not.toBeInTheDocument();
+    expect(
+      await within(nav).findByRole('link', { name: 'Open incident (P1)' }),
+    ).toHaveAttribute('href', '#vastai-section-incident');
+  });
+
+  it('gives every button of the tab an accessible name, icon buttons included', async () => {
+    await renderTab({
+      allow: true,
+      incidents: [openIncident],
+      name: 'summary-names',
+    });
+    await screen.findByRole('table', { name: 'Pods' });
+    await screen.findByTestId('vastai-summary-clock');
+    const buttons = screen.getAllByRole('button');
+    const named = screen.getAllByRole('button', { name: /\S/ });
+    expect(buttons.length).toBeGreaterThan(5);
+    expect(
+      buttons
+        .filter(b => !named.includes(b))
+        .map(b => b.outerHTML.slice(0, 120)),
+    ).toEqual([]);
+    // The one icon-only button of the tab says what it does.
+    expect(screen.getByRole('button', { name: 'Refresh' })).toBeInTheDocument();
   });
 
   it('links to every section of the tab by an in-page anchor', async () => {

@@ -1,7 +1,10 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard, WarningPanel } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { TriageReport } from '@vastai-incident/backstage-plugin-common';
+import type {
+  Incident,
+  TriageReport,
+} from '@vastai-incident/backstage-plugin-common';
 import Box from '@material-ui/core/Box';
 import Link from '@material-ui/core/Link';
 import Typography from '@material-ui/core/Typography';
@@ -14,6 +17,7 @@ import { ResponseClock } from '../Incidents/IncidentSummary';
 import { RecommendedActions } from '../Remediation/RecommendedActions';
 import { LastRunStatus } from '../Remediation/RemediationLauncher';
 import { JumpNav } from './JumpNav';
+import { RunbookLinks } from './RunbookLinks';
 
 export interface TriageSummaryProps {
   report: TriageReport;
@@ -26,18 +30,16 @@ export interface TriageSummaryProps {
   incidentIntervalMs: number;
 }
 
-function OpenIncidentLine(props: { intervalMs: number }) {
-  const { entity } = useEntity();
-  const incident = useOpenIncident(
-    stringifyEntityRef(entity),
-    props.intervalMs,
-  );
+function OpenIncidentLine(props: { incident?: Incident }) {
+  const { incident } = props;
   if (!incident) return null;
   return (
     <Box mt={1} data-testid="vastai-summary-incident">
       <Typography variant="body2" component="p">
         Open incident {incident.severity}:{' '}
-        <Link href="#vastai-section-incident">{incident.title}</Link>
+        <Link underline="always" href="#vastai-section-incident">
+          {incident.title}
+        </Link>
       </Typography>
       <ResponseClock incident={incident} testId="vastai-summary-clock" />
     </Box>
@@ -50,6 +52,11 @@ function OpenIncidentLine(props: { intervalMs: number }) {
  */
 export function TriageSummary(props: TriageSummaryProps) {
   const { report, now } = props;
+  const { entity } = useEntity();
+  const incident = useOpenIncident(
+    stringifyEntityRef(entity),
+    props.incidentIntervalMs,
+  );
   const reasons = Array.isArray(report.reasons) ? report.reasons : [];
   return (
     <Box data-testid="vastai-summary">
@@ -75,7 +82,7 @@ export function TriageSummary(props: TriageSummaryProps) {
             {report.verdict || 'The backend gave no verdict.'}
           </Typography>
         </ActionRow>
-        <OpenIncidentLine intervalMs={props.incidentIntervalMs} />
+        <OpenIncidentLine incident={incident} />
         <Box mt={2} component="section" aria-labelledby="vastai-what-now">
           <Typography variant="subtitle2" component="h3" id="vastai-what-now">
             What now
@@ -88,6 +95,9 @@ export function TriageSummary(props: TriageSummaryProps) {
         </Box>
         <Box mt={1}>
           <JumpNav />
+        </Box>
+        <Box mt={1}>
+          <RunbookLinks links={report.links} openIncident={incident} />
         </Box>
         <Box mt={1}>
           <Typography variant="body2">

@@ -16,6 +16,7 @@ import { useNow } from '../../hooks/useNow';
 import { ActionHint, ActionRow } from '../common/ActionRow';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { newIdempotencyKey } from '../Remediation/runs';
+import { PagerDutyComposer } from './PagerDutyComposer';
 import { CHANNEL_LABELS, errorMessage, formatTime, Gate } from './support';
 import { useAction } from './useAction';
 
@@ -154,6 +155,14 @@ function whyNoRetry(
   return undefined;
 }
 
+/** "Slack", "Status page", "PagerDuty (trigger)": the channel and, for PagerDuty, the event. */
+function channelOf(message: CommMessage): string {
+  const action = (message.payload as { event_action?: unknown }).event_action;
+  return message.channel === 'pagerduty' && typeof action === 'string'
+    ? `${CHANNEL_LABELS.pagerduty} (${action})`
+    : CHANNEL_LABELS[message.channel];
+}
+
 /** The messages sent so far, failed ones with their reason and a retry button. */
 function SentMessages(props: CommsSectionProps) {
   const { incident, send } = props;
@@ -202,7 +211,7 @@ function SentMessages(props: CommsSectionProps) {
               style={{ padding: '6px 0' }}
             >
               <Typography variant="body2">
-                <strong>{CHANNEL_LABELS[message.channel]}</strong> ·{' '}
+                <strong>{channelOf(message)}</strong> ·{' '}
                 {STATUS_LABELS[message.status]} ·{' '}
                 {formatTime(message.createdAt)} · {message.createdBy} ·{' '}
                 {message.attempts} attempt{message.attempts === 1 ? '' : 's'}
@@ -220,9 +229,7 @@ function SentMessages(props: CommsSectionProps) {
                     variant="outlined"
                     onClick={() => retry(message)}
                     disabled={!!retryReason || retrying === message.id}
-                    aria-label={`Retry ${
-                      CHANNEL_LABELS[message.channel]
-                    } message`}
+                    aria-label={`Retry ${channelOf(message)} message`}
                   >
                     {retrying === message.id ? 'Retrying…' : 'Retry'}
                   </Button>
@@ -243,7 +250,7 @@ export interface CommsSectionProps {
   onChanged: () => Promise<void>;
 }
 
-/** Slack and status-page messages: previewed, editable, sent, retried. */
+/** Slack, status-page and PagerDuty messages: previewed, editable, sent, retried. */
 export function CommsSection(props: CommsSectionProps) {
   return (
     <Box>
@@ -258,6 +265,13 @@ export function CommsSection(props: CommsSectionProps) {
             />
           </Grid>
         ))}
+        <Grid item xs={12}>
+          <PagerDutyComposer
+            incident={props.incident}
+            send={props.send}
+            onSent={props.onChanged}
+          />
+        </Grid>
       </Grid>
       <Box mt={2}>
         <Typography variant="subtitle2" component="h4">

@@ -11,16 +11,21 @@ import {
   IncidentChanges,
   IncidentDetail,
   SEVERITY_MEANING,
-  SEVERITY_RESPONSE_MINUTES,
 } from '@vastai-incident/backstage-plugin-common';
 import { useEffect, useState } from 'react';
 import { useNow } from '../../hooks/useNow';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { formatResponseTarget } from '../common/format';
 import { SeverityField } from './SeverityField';
+import { StatusStepIcon } from './StatusStepIcon';
 import { formatDuration, formatTime, Gate } from './support';
 import { useAction } from './useAction';
 
-/** The response-time target as a clock; overdue said in words, not only in colour. */
+/**
+ * The response-time target as a clock; overdue said in words, not only in colour. The due time
+ * is the backend's (`responseDueAt`: P4's "next business day" follows the configured business
+ * hours), never recomputed here from minutes.
+ */
 export function ResponseClock(props: {
   incident: Incident;
   /** Unique on the page: the tab's summary shows the same clock as the incident panel. */
@@ -29,13 +34,17 @@ export function ResponseClock(props: {
   const { incident } = props;
   const now = useNow();
   const due = Date.parse(incident.responseDueAt);
-  const target = SEVERITY_RESPONSE_MINUTES[incident.severity];
+  const target =
+    incident.responseTarget ?? formatResponseTarget(incident.severity);
+  const dueAt = formatTime(incident.responseDueAt);
   let text: string;
   let overdue = incident.overdue;
   if (incident.respondedAt) {
     const took =
       Date.parse(incident.respondedAt) - Date.parse(incident.declaredAt);
-    text = `Responded after ${formatDuration(took)} (target ${target} min)`;
+    text = `Responded after ${formatDuration(
+      took,
+    )} (target ${target}, due ${dueAt})`;
     overdue = incident.overdue || Date.parse(incident.respondedAt) > due;
     if (overdue) text = `OVERDUE: ${text}`;
   } else if (incident.status === 'resolved') {
@@ -44,11 +53,11 @@ export function ResponseClock(props: {
     overdue = true;
     text = `OVERDUE by ${formatDuration(
       now - due,
-    )}: the ${target} min response target has passed`;
+    )}: the response target (${target}) passed at ${dueAt}`;
   } else {
     text = `${formatDuration(
       due - now,
-    )} left to respond (target ${target} min)`;
+    )} left to respond (target ${target}, due ${dueAt})`;
   }
   return (
     <Typography
@@ -117,6 +126,12 @@ export function IncidentSummary(props: IncidentSummaryProps) {
               onClick={() => change({ status })}
               disabled={!editable || busy || index === activeStep}
               aria-current={index === activeStep ? 'step' : undefined}
+              icon={
+                <StatusStepIcon
+                  done={index < activeStep || resolved}
+                  current={index === activeStep}
+                />
+              }
               aria-label={
                 index === activeStep
                   ? `Status: ${status} (current)`

@@ -92,6 +92,10 @@ export function PostmortemSection(props: PostmortemSectionProps) {
           p={1}
           style={{ maxHeight: 480, overflow: 'auto' }}
           data-testid="vastai-postmortem-preview"
+          // A scroll box must take focus so that the keyboard can scroll it.
+          role="region"
+          aria-label="Postmortem preview, scrollable"
+          tabIndex={0}
         >
           {postmortem ? (
             <MarkdownContent content={text} />

@@ -11,7 +11,7 @@ import { CSSProperties, ReactNode } from 'react';
 export function SeverityField(props: {
   id: string;
   label: string;
-  /** The accessible name of the select (its visible label is not attached to it). */
+  /** The name of the select; its accessible name is this followed by the chosen value. */
   ariaLabel: string;
   value: Severity;
   onChange: (severity: Severity) => void;
@@ -22,20 +22,32 @@ export function SeverityField(props: {
   style?: CSSProperties;
 }) {
   const { ariaLabel, onChange, ...rest } = props;
+  // The accessible name is the field's name followed by the chosen value, so that it holds the
+  // text a sighted user reads on the button (speech input users say what they see).
+  const nameId = `${props.id}-name`;
+  const displayId = `${props.id}-display`;
   return (
-    <TextField
-      select
-      {...rest}
-      onChange={e => onChange(e.target.value as Severity)}
-      SelectProps={{
-        SelectDisplayProps: { 'aria-label': ariaLabel } as any,
-      }}
-    >
-      {SEVERITIES.map(s => (
-        <MenuItem key={s} value={s}>
-          {s} · {SEVERITY_MEANING[s]}
-        </MenuItem>
-      ))}
-    </TextField>
+    <>
+      <span id={nameId} hidden>
+        {ariaLabel}
+      </span>
+      <TextField
+        select
+        {...rest}
+        onChange={e => onChange(e.target.value as Severity)}
+        SelectProps={{
+          SelectDisplayProps: {
+            id: displayId,
+            'aria-labelledby': `${nameId} ${displayId}`,
+          } as any,
+        }}
+      >
+        {SEVERITIES.map(s => (
+          <MenuItem key={s} value={s}>
+            {s} · {SEVERITY_MEANING[s]}
+          </MenuItem>
+        ))}
+      </TextField>
+    </>
   );
 }

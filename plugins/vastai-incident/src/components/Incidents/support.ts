@@ -53,6 +53,7 @@ export function errorMessage(error: unknown): string {
 export const CHANNEL_LABELS = {
   slack: 'Slack',
   statuspage: 'Status page',
+  pagerduty: 'PagerDuty',
 } as const;
 
 /** Why a permission-gated control is disabled, or undefined when it is enabled. */

@@ -184,7 +184,14 @@ export function IncidentsList() {
       <Table<Incident>
         columns={columns}
         data={value}
-        options={{ paging: false, search: false, toolbar: false }}
+        // Not draggable: a drag handle inside each sort button nests two controls, which
+        // screen readers and keyboards cannot tell apart.
+        options={{
+          paging: false,
+          search: false,
+          toolbar: false,
+          draggable: false,
+        }}
       />
     );
   }

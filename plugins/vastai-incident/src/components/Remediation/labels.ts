@@ -30,6 +30,11 @@ const OUTCOMES: Partial<Record<ActionRunStatus, Outcome>> = {
     headline: "Waiting for a second person's approval",
   },
   'dry-run': { tone: 'pending', headline: 'Dry run only: nothing was changed' },
+  interrupted: {
+    tone: 'error',
+    headline:
+      'Interrupted: the backend running it stopped; see the steps done and what to clean up',
+  },
 };
 
 /** Why a run did not start, by its code. */
@@ -39,6 +44,10 @@ const REJECTIONS = new Map<string | undefined, string>([
     'Not started: another run of this action is in progress on this entity (409)',
   ],
   ['cooldown', 'Not started: this action is cooling down (409)'],
+  [
+    'approval-expired',
+    'Not started: no second person approved it in time (approval expired)',
+  ],
 ]);
 
 /** The headline of a run's state; the tone only adds colour to words that already say it. */
@@ -69,6 +78,7 @@ export function historyOutcomeLabel(outcome: string, dryRun: boolean): string {
     denied: 'Denied (no permission)',
     'dry-run': 'Dry run',
     'awaiting-approval': 'Awaiting approval',
+    interrupted: 'Interrupted (backend stopped)',
   };
   const label = labels[outcome] ?? outcome;
   return dryRun && outcome !== 'dry-run' ? `${label} (dry run)` : label;

@@ -10,6 +10,7 @@ export const FINAL_RUN_STATUSES: ReadonlyArray<ActionRunStatus> = [
   'succeeded',
   'unverified',
   'failed',
+  'interrupted',
 ];
 
 export function isFinalRun(run: ActionRun): boolean {

@@ -1,41 +1,42 @@
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import { makeStyles } from '@material-ui/core/styles';
+import { alpha, makeStyles } from '@material-ui/core/styles';
 import {
   Severity,
   SEVERITY_MEANING,
 } from '@vastai-incident/backstage-plugin-common';
 import { formatResponseTarget } from './format';
 
-const useStyles = makeStyles(theme => ({
-  badge: {
-    display: 'inline-flex',
-    alignItems: 'baseline',
-    gap: theme.spacing(1),
-    padding: theme.spacing(0.5, 1.5),
-    borderRadius: theme.shape.borderRadius,
-    border: '2px solid',
-    fontWeight: theme.typography.fontWeightBold as number,
-  },
-  P1: {
-    borderColor: theme.palette.error.main,
-    color: theme.palette.error.main,
-  },
-  P2: {
-    borderColor: theme.palette.warning.main,
-    color: theme.palette.warning.dark,
-  },
-  P3: { borderColor: theme.palette.info.main, color: theme.palette.info.dark },
-  P4: {
-    borderColor: theme.palette.grey[500],
-    color: theme.palette.text.primary,
-  },
-  none: {
-    borderColor: theme.palette.success.main,
-    color: theme.palette.success.dark,
-  },
-  level: { fontSize: '1.5rem', lineHeight: 1 },
-}));
+/*
+ * The level's colour is on the border and a faint tint only; the words are in the theme's primary
+ * text colour, which keeps its contrast in the light and the dark theme alike. The level is
+ * always written out (P1-P4 and its meaning): colour adds to it, never replaces it.
+ */
+const useStyles = makeStyles(theme => {
+  const level = (color: string) => ({
+    borderColor: color,
+    borderLeftWidth: 8,
+    backgroundColor: alpha(color, 0.12),
+  });
+  return {
+    badge: {
+      display: 'inline-flex',
+      alignItems: 'baseline',
+      gap: theme.spacing(1),
+      padding: theme.spacing(0.5, 1.5),
+      borderRadius: theme.shape.borderRadius,
+      border: '2px solid',
+      fontWeight: theme.typography.fontWeightBold as number,
+      color: theme.palette.text.primary,
+    },
+    P1: level(theme.palette.error.main),
+    P2: level(theme.palette.warning.main),
+    P3: level(theme.palette.info.main),
+    P4: { ...level(theme.palette.grey[500]), borderStyle: 'dashed' },
+    none: level(theme.palette.success.main),
+    level: { fontSize: '1.5rem', lineHeight: 1 },
+  };
+});
 
 const KNOWN: ReadonlyArray<string> = ['P1', 'P2', 'P3', 'P4'];
 
