@@ -5,7 +5,8 @@
  *      (backstage-cli repo test: Jest projects in parallel; PostgreSQL and SQLite both);
  *   2. the cross-package suites in test/ (acceptance against the running backend and sandbox,
  *      browser end-to-end in Debian's Chromium), one at a time since they share fixed ports.
- * Fails when PostgreSQL was not really used by the database tests.
+ * Fails when PostgreSQL was not really used by the database tests, or when the two-replica
+ * tests (named with REDIS) did not pass on Redis.
  * Extra arguments go to phase 1's Jest (e.g. `npm test -- plugins/vastai-incident-backend`);
  * `--skip-e2e` skips phase 2, `--skip-static` the type check and lint.
  * Every step runs on the Node that runs this script (`/path/to/node scripts/test.mjs` tests
@@ -153,6 +154,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let postgresPassed = 0;
+let redisPassed = 0;
 for (const { report } of phases) {
   if (!report) continue;
   passed += report.numPassedTests;
@@ -162,6 +164,13 @@ for (const { report } of phases) {
     for (const t of suite.assertionResults ?? []) {
       if (t.status === 'passed' && /POSTGRES/.test(t.fullName))
         postgresPassed += 1;
+      // Only the two-replica suites count: a unit test named after a Redis cache id does not.
+      if (
+        t.status === 'passed' &&
+        /REDIS/.test(t.fullName) &&
+        /[\\/]test[\\/]src[\\/]replicas[\\/]/.test(suite.name ?? '')
+      )
+        redisPassed += 1;
     }
   }
 }
@@ -173,12 +182,19 @@ if (jestArgs.length === 0 && postgresPassed === 0) {
   );
   exitCode = 1;
 }
+if (jestArgs.length === 0 && !skipE2e && redisPassed === 0) {
+  console.error(
+    'npm test: no two-replica test passed on Redis (test/src/replicas, names with REDIS); the shared cache across replicas was not tested, which CI does not accept.',
+  );
+  exitCode = 1;
+}
 console.log(
   `\n=== npm test on Node ${process.version}: durations ===\n${durations.join(
     '\n',
   )}`,
 );
 console.log(`\nPostgreSQL tests passed: ${postgresPassed}`);
+console.log(`Two-replica tests passed on Redis: ${redisPassed}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (fs.existsSync(env.VASTAI_SCREENSHOTS_DIR)) {
   console.log(

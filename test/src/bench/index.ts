@@ -11,14 +11,19 @@
  *  5. time to a right verdict: seconds from a scenario switch until the triage route returns the
  *     scenario's branch and severity, / (probe interval + rate window) (goal <= 1.0), on a stack
  *     of its own with the test config (timeToVerdict.ts).
+ *  6. load across replicas: 200 viewers alternating over two backend processes on PostgreSQL +
+ *     Redis while the sandbox flips scenarios every 30 s, for BENCH_LOAD_SECONDS (300): upstream
+ *     calls per viewer request (goal <= 0.01 with the shared cache), p50/p99 latency, 5xx (goal 0),
+ *     each process's RSS after warm-up and at the end (bound: growth < 30%) (replicaLoad.ts).
  *
- * In 1-4 every upstream sits behind a delaying, counting proxy on loopback (delayProxy.ts).
- * BENCH_SECTIONS=5 (or 1-4) runs only some of them.
+ * In 1-4 and 6 every upstream sits behind a delaying, counting proxy on loopback (delayProxy.ts).
+ * BENCH_SECTIONS=5 (or 1-4, 6) runs only some of them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDelayProxy, DelayProxy } from './delayProxy';
+import { replicaLoad } from './replicaLoad';
 import { timeToVerdict } from './timeToVerdict';
 import { getAsGuest, Stack, startStack } from '../testing/stack';
 
@@ -108,7 +113,7 @@ async function throughput(
   return { rps: done / seconds, failed };
 }
 
-const SECTIONS = process.env.BENCH_SECTIONS ?? '1-4,5';
+const SECTIONS = process.env.BENCH_SECTIONS ?? '1-4,5,6';
 const out: string[] = [];
 const print = (line: string) => {
   out.push(line);
@@ -118,6 +123,7 @@ const print = (line: string) => {
 async function main() {
   if (SECTIONS.includes('1')) await proxiedSections();
   if (SECTIONS.includes('5')) await timeToVerdict(print);
+  if (SECTIONS.includes('6')) await replicaLoad(print);
   fs.mkdirSync(path.resolve(__dirname, '../../artifacts'), { recursive: true });
   fs.writeFileSync(
     path.resolve(__dirname, '../../artifacts/bench.txt'),

@@ -155,8 +155,8 @@ describe('the Vast.ai incident tab in a browser', () => {
     await screenshot(page, 'e2e-overview-cards');
 
     await page
-      .getByRole('tab', { name: 'Vast.ai incident' })
-      .or(page.getByRole('link', { name: 'Vast.ai incident' }))
+      .getByRole('tab', { name: 'Vast.ai incident', exact: true })
+      .or(page.getByRole('link', { name: 'Vast.ai incident', exact: true }))
       .first()
       .click();
     await page.waitForURL(/\/vastai-incident$/);

@@ -10,43 +10,8 @@ import { Replicas, startReplicas } from '../testing/replicas';
 jest.setTimeout(600_000);
 
 const ENTITY = 'component:default/vastai-integration';
-const ACTIONS =
-  '/api/vastai-incident/v1/entities/default/component/vastai-integration/actions';
 
 let replicas: Replicas;
-
-async function post(
-  replica: number,
-  actionId: string,
-  key: string,
-): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${replicas.urls[replica]}${ACTIONS}/${actionId}`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Bearer ${await replicas.guestToken()}`,
-      'Content-Type': 'application/json',
-      'Idempotency-Key': key,
-    },
-    body: JSON.stringify({ dryRun: false }),
-  });
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // kept as text
-  }
-  return { status: res.status, body };
-}
-
-async function control(method: string, route: string, body?: unknown) {
-  const res = await fetch(`${replicas.sandbox.urls.control}${route}`, {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return res.json() as Promise<any>;
-}
 
 async function runRow(runId: string) {
   const [row] = await replicas.query(
@@ -97,6 +62,15 @@ async function serviceHealthy(): Promise<boolean> {
   return JSON.stringify(body).includes('healthy');
 }
 
+function untilServiceHealthy() {
+  return eventually(serviceHealthy, {
+    what: 'the service healthy',
+    accept: ok => ok,
+    timeoutMs: 60_000,
+    intervalMs: 1000,
+  });
+}
+
 function nonDryWrites(writes: any[], resource: string) {
   return writes.filter(
     w => !w.dryRun && w.resource === resource && w.status < 300,
@@ -107,41 +81,23 @@ beforeAll(async () => {
   replicas = await startReplicas({ scenario: 'healthy' });
   await replicas.guestToken();
   // Both replicas see the entity before the tests begin.
-  for (const url of replicas.urls) {
-    await eventually(
-      async () =>
-        (
-          await fetch(
-            `${url}/api/catalog/entities/by-name/component/default/vastai-integration`,
-            {
-              headers: {
-                Authorization: `Bearer ${await replicas.guestToken()}`,
-              },
-            },
-          )
-        ).status,
-      {
-        what: `the entity in the catalog of ${url}`,
-        accept: s => s === 200,
-        timeoutMs: 180_000,
-        intervalMs: 1000,
-      },
-    );
-  }
+  await replicas.waitForEntity();
 });
 
 afterAll(async () => {
-  await control('DELETE', '/kube/hold').catch(() => undefined);
+  await replicas.control('DELETE', '/kube/hold').catch(() => undefined);
   await replicas?.stop();
 });
 
-describe('two backend replicas', () => {
+describe('two backend replicas on PostgreSQL and REDIS', () => {
   it('answers 10 concurrent identical POSTs split across both replicas with one run and one write sequence', async () => {
     await replicas.sandbox.setScenario('healthy');
-    await control('POST', '/reset-counters');
+    await replicas.control('POST', '/reset-counters');
     const key = `replicas-same-${Date.now()}`;
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => post(i % 2, 'enable-fallback', key)),
+      Array.from({ length: 10 }, (_, i) =>
+        replicas.postAction(i % 2, 'enable-fallback', key),
+      ),
     );
     for (const a of answers) expect([200, 202]).toContain(a.status);
     const runIds = new Set(answers.map(a => a.body.runId));
@@ -149,7 +105,7 @@ describe('two backend replicas', () => {
     const [runId] = [...runIds];
     const ended = await waitEnded(runId);
     expect(ended?.status).toBe('succeeded');
-    const { writes } = await control('GET', '/kube/writes');
+    const { writes } = await replicas.control('GET', '/kube/writes');
     // One validation and one patch of the deployment, nothing else.
     const deploymentWrites = writes.filter(
       (w: any) => w.resource === 'deployments',
@@ -166,8 +122,8 @@ describe('two backend replicas', () => {
     await replicas.sandbox.setScenario('healthy');
     const stamp = Date.now();
     const [a, b] = await Promise.all([
-      post(0, 'rollout-restart', `replicas-a-${stamp}`),
-      post(1, 'disable-fallback', `replicas-b-${stamp}`),
+      replicas.postAction(0, 'rollout-restart', `replicas-a-${stamp}`),
+      replicas.postAction(1, 'disable-fallback', `replicas-b-${stamp}`),
     ]);
     const answers = [a, b];
     const refused = answers.filter(x => x.status === 409);
@@ -191,12 +147,14 @@ describe('two backend replicas', () => {
       | { when: (key: string) => Promise<void> },
   ) {
     await replicas.sandbox.setScenario('healthy');
-    await control('POST', '/reset-counters');
-    if ('hold' in at) await control('PUT', '/kube/hold', at.hold);
+    await replicas.control('POST', '/reset-counters');
+    if ('hold' in at) await replicas.control('PUT', '/kube/hold', at.hold);
     const key = `replicas-crash-${replica}-${Date.now()}`;
-    const pending = post(replica, 'rotate-api-key', key).catch(() => undefined);
+    const pending = replicas
+      .postAction(replica, 'rotate-api-key', key)
+      .catch(() => undefined);
     if ('hold' in at) {
-      await eventually(() => control('GET', '/kube/hold'), {
+      await eventually(() => replicas.control('GET', '/kube/hold'), {
         what: `a ${at.hold.resource} write held`,
         accept: s => s.held.length === 1,
         timeoutMs: 60_000,
@@ -209,7 +167,7 @@ describe('two backend replicas', () => {
     const killedAt = Date.now();
     await pending;
     // The killed replica's held write is dropped, as one that never reached the API server.
-    if ('hold' in at) await control('DELETE', '/kube/hold');
+    if ('hold' in at) await replicas.control('DELETE', '/kube/hold');
     const started = await runByKey(key);
     expect(started).toBeDefined();
     const runId = started!.run.runId as string;
@@ -288,22 +246,21 @@ describe('two backend replicas', () => {
     expect(run.cleanup.join(' ')).toContain(
       `new key (id ${run.newKeyId}), never put in the Secret, was deleted`,
     );
-    const state = await control('GET', '/state');
+    const state = await replicas.control('GET', '/state');
     expect(JSON.stringify(state)).not.toMatch(
       new RegExp(`"id":\\s*${run.newKeyId}\\b`),
     );
     expect(await vendorAcceptsSecretKey()).toBe(true);
     await expectRecorded(runId, ['new-key-created']);
     // The lock is free: a new action runs on the other replica.
-    const next = await post(1, 'rollout-restart', `after-crash-${Date.now()}`);
+    const next = await replicas.postAction(
+      1,
+      'rollout-restart',
+      `after-crash-${Date.now()}`,
+    );
     expect([200, 202]).toContain(next.status);
     await waitEnded(next.body.runId);
-    await eventually(serviceHealthy, {
-      what: 'the service healthy',
-      accept: ok => ok,
-      timeoutMs: 60_000,
-      intervalMs: 1000,
-    });
+    await untilServiceHealthy();
   });
 
   it('interrupts a rotation whose replica died after the Secret write: the new key stays, listed for clean-up, and the service keeps working', async () => {
@@ -314,17 +271,16 @@ describe('two backend replicas', () => {
     expect(run.cleanup.join(' ')).toContain(
       `new key (id ${run.newKeyId}) may be in use`,
     );
-    const { writes } = await control('GET', '/kube/writes');
+    const { writes } = await replicas.control('GET', '/kube/writes');
     expect(nonDryWrites(writes, 'secrets')).toHaveLength(1);
     expect(await vendorAcceptsSecretKey()).toBe(true);
     await expectRecorded(runId, ['new-key-created', 'secret-written']);
-    await eventually(serviceHealthy, {
-      what: 'the service healthy',
-      accept: ok => ok,
-      timeoutMs: 60_000,
-      intervalMs: 1000,
-    });
-    const next = await post(0, 'rollout-restart', `after-crash2-${Date.now()}`);
+    await untilServiceHealthy();
+    const next = await replicas.postAction(
+      0,
+      'rollout-restart',
+      `after-crash2-${Date.now()}`,
+    );
     expect([200, 202]).toContain(next.status);
     await waitEnded(next.body.runId);
   });
@@ -385,12 +341,7 @@ describe('two backend replicas', () => {
       intervalMs: 500,
     });
     expect(await vendorAcceptsSecretKey()).toBe(true);
-    await eventually(serviceHealthy, {
-      what: 'the service healthy',
-      accept: ok => ok,
-      timeoutMs: 60_000,
-      intervalMs: 1000,
-    });
+    await untilServiceHealthy();
   });
 
   it('interrupts a rotation whose replica died during verification: both keys still work, the new one is listed for clean-up', async () => {
@@ -425,11 +376,6 @@ describe('two backend replicas', () => {
       'restart-written',
     ]);
     expect(await vendorAcceptsSecretKey()).toBe(true);
-    await eventually(serviceHealthy, {
-      what: 'the service healthy',
-      accept: ok => ok,
-      timeoutMs: 60_000,
-      intervalMs: 1000,
-    });
+    await untilServiceHealthy();
   });
 });

@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { eventually } from '@internal/vastai-sandbox/testing';
 import { REPO_ROOT, run } from './packaging';
+import { stopProcessGroup } from './stack';
 
 export const FIXTURE_DIR = path.join(REPO_ROOT, 'test/fixtures/install-app');
 
@@ -74,8 +75,6 @@ export interface FixtureBackend {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
 /** Starts the fixture's backend as its owner would (`backstage-cli package start`). */
 export async function startFixtureBackend(
   fixtureDir: string,
@@ -100,22 +99,7 @@ export async function startFixtureBackend(
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
 
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(-child.pid!, 'SIGTERM');
-    } catch {
-      return;
-    }
-    for (let i = 0; i < 50 && child.exitCode === null; i++) await sleep(100);
-    if (child.exitCode === null) {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  };
+  const stop = () => stopProcessGroup(child);
 
   try {
     const state = await eventually(

@@ -17,6 +17,9 @@ import { REPO_ROOT } from './stack';
 
 export const REPLICA_PORTS = [7007, 7008] as const;
 export const DATABASE_PREFIX = 'vastai_replicas_test_';
+/** The demo entity the replica tests act on (owned by the guest's group). */
+export const DEMO_ENTITY_PATH =
+  '/api/vastai-incident/v1/entities/default/component/vastai-integration';
 const POSTGRES = 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -37,6 +40,18 @@ export interface Replicas {
   restart(i: number): Promise<void>;
   alive(i: number): boolean;
   guestToken(): Promise<string>;
+  /** POST an action (not a dry run) on the demo entity to replica i, as the guest. */
+  postAction(
+    replica: number,
+    actionId: string,
+    idempotencyKey: string,
+  ): Promise<{ status: number; body: any }>;
+  /** A call on the sandbox's control API; its JSON answer. */
+  control(method: string, route: string, body?: unknown): Promise<any>;
+  /** Waits until both replicas' catalogs hold the demo entity. */
+  waitForEntity(): Promise<void>;
+  /** The last output (stdout and stderr, about 20 kB) of replica i. */
+  logs(i: number): string;
   /** A query on the plugin's database (the runs, the audit, the timeline). */
   query(sql: string, params?: unknown[]): Promise<any[]>;
   stop(): Promise<void>;
@@ -75,6 +90,19 @@ export async function startReplicas(
     settings?: Partial<ReplicaSettings>;
     /** Pace of the simulated rollouts (a wider window to act during one). */
     rolloutStepMs?: number;
+    /** Start the sandbox's real Prometheus on its default port (off by default). */
+    prometheus?: boolean;
+    /** Config files layered after app-config.replicas.yaml on both replicas. */
+    extraConfig?: string[];
+    /** Extra environment for both replicas, applied last (it wins over the settings above). */
+    env?: Record<string, string>;
+    /**
+     * Redis URL of both replicas' Backstage cache (default the machine's, 127.0.0.1:6379): a
+     * test that stops Redis gives the replicas a private server of its own.
+     */
+    cacheUrl?: string;
+    /** Every chunk of output of replica i, as it comes (`logs(i)` keeps only the last 20 kB). */
+    onLog?: (replica: number, chunk: string) => void;
   } = {},
 ): Promise<Replicas> {
   const settings: ReplicaSettings = {
@@ -87,7 +115,7 @@ export async function startReplicas(
   const sandbox = await startSandbox({
     scenario: opts.scenario ?? 'healthy',
     ports: portsFromBase(DEFAULT_BASE_PORT),
-    prometheus: false,
+    prometheus: opts.prometheus ?? false,
     kube: { rolloutStepMs: opts.rolloutStepMs ?? 1500 },
   });
   const namespace = `vastai-replicas-test-${process.pid}-${Date.now()}`;
@@ -106,6 +134,7 @@ export async function startReplicas(
         path.join(REPO_ROOT, 'app-config.yaml'),
         '--config',
         path.join(REPO_ROOT, 'app-config.replicas.yaml'),
+        ...(opts.extraConfig ?? []).flatMap(file => ['--config', file]),
       ],
       {
         cwd: path.join(REPO_ROOT, 'packages/backend'),
@@ -116,6 +145,7 @@ export async function startReplicas(
           APP_CONFIG_backend_baseUrl: `http://localhost:${port}`,
           REPLICAS_DATABASE_PREFIX: DATABASE_PREFIX,
           REPLICAS_CACHE_NAMESPACE: namespace,
+          ...(opts.cacheUrl ? { REDIS_URL: opts.cacheUrl } : {}),
           APP_CONFIG_vastaiIncident_cacheTtlSeconds: '2',
           APP_CONFIG_vastaiIncident_vendor_probeMinIntervalSeconds: '1',
           APP_CONFIG_vastaiIncident_actions_cooldownSeconds: '0',
@@ -129,6 +159,7 @@ export async function startReplicas(
           APP_CONFIG_vastaiIncident_actions_sweepIntervalSeconds: String(
             settings.sweepIntervalSeconds,
           ),
+          ...opts.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
@@ -137,6 +168,7 @@ export async function startReplicas(
     logs[i] = '';
     const keep = (chunk: Buffer) => {
       logs[i] = (logs[i] + chunk.toString()).slice(-20000);
+      opts.onLog?.(i, chunk.toString());
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
@@ -193,15 +225,71 @@ export async function startReplicas(
 
   let token: string | undefined;
   const pluginDb = `${DATABASE_PREFIX}vastai-incident`;
-  return {
+  const handle: Replicas = {
     sandbox,
     urls: REPLICA_PORTS.map(p => `http://localhost:${p}`),
     settings,
     kill,
     restart: spawnReplica,
+    logs: i => logs[i],
     alive: i => {
       const c = children[i];
       return !!c && c.exitCode === null && !c.signalCode;
+    },
+    async postAction(replica, actionId, idempotencyKey) {
+      const res = await fetch(
+        `${
+          REPLICA_PORTS.map(p => `http://localhost:${p}`)[replica]
+        }${DEMO_ENTITY_PATH}/actions/${actionId}`,
+        {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${await handle.guestToken()}`,
+            'Content-Type': 'application/json',
+            'Idempotency-Key': idempotencyKey,
+          },
+          body: JSON.stringify({ dryRun: false }),
+        },
+      );
+      const text = await res.text();
+      let body: any = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // kept as text
+      }
+      return { status: res.status, body };
+    },
+    async control(method, route, body) {
+      const res = await fetch(`${sandbox.urls.control}${route}`, {
+        method,
+        headers: { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return res.json() as Promise<any>;
+    },
+    async waitForEntity() {
+      for (const port of REPLICA_PORTS) {
+        await eventually(
+          async () =>
+            (
+              await fetch(
+                `http://localhost:${port}/api/catalog/entities/by-name/component/default/vastai-integration`,
+                {
+                  headers: {
+                    Authorization: `Bearer ${await handle.guestToken()}`,
+                  },
+                },
+              )
+            ).status,
+          {
+            what: `the entity in the catalog of replica ${port}`,
+            accept: status => status === 200,
+            timeoutMs: 180_000,
+            intervalMs: 1000,
+          },
+        );
+      }
     },
     async guestToken() {
       if (token) return token;
@@ -241,4 +329,5 @@ export async function startReplicas(
       await sandbox.stop();
     },
   };
+  return handle;
 }

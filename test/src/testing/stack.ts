@@ -65,6 +65,24 @@ export function ensureAppBuilt(): void {
   );
 }
 
+/** SIGTERM to a detached child's process group, SIGKILL after 5 s if it is still there. */
+export async function stopProcessGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50 && child.exitCode === null; i++) await sleep(100);
+  if (child.exitCode === null) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** Waits for the backend's readiness route; fails at once, with its output, if it exits first. */
 async function waitForReady(
   url: string,
@@ -142,22 +160,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
 
-  const stopBackend = async () => {
-    if (child.exitCode !== null) return;
-    try {
-      process.kill(-child.pid!, 'SIGTERM');
-    } catch {
-      return;
-    }
-    for (let i = 0; i < 50 && child.exitCode === null; i++) await sleep(100);
-    if (child.exitCode === null) {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  };
+  const stopBackend = () => stopProcessGroup(child);
 
   try {
     await waitForReady(

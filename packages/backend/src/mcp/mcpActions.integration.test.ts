@@ -11,6 +11,7 @@ import { eventually } from '@internal/vastai-sandbox/testing';
 import {
   SignedInUser,
   callJson,
+  auditEntries,
   getJson,
   signInAsGuest,
   waitForDemoCatalog,
@@ -229,19 +230,14 @@ describe('the Vast.ai incident actions over MCP, through the whole portal', () =
     expect(writesAfter.slice(writesBefore.length)).toEqual([]);
 
     // Each refusal is on record, as the guest's, as the route's refusals are.
-    const history = await getJson(
+    const denied = await auditEntries(
       backend.baseUrl,
-      `${API}/vastai-batch-worker/actions/history`,
-      guest.token,
-    );
-    expect(history.status).toBe(200);
-    const denied = history.body.entries.filter(
-      (e: any) => e.outcome === 'denied',
+      guest,
+      'vastai-batch-worker',
+      'denied',
     );
     expect(denied).toHaveLength(3);
-    expect(denied.every((e: any) => e.actor === 'user:default/guest')).toBe(
-      true,
-    );
+    expect(denied.every(e => e.actor === 'user:default/guest')).toBe(true);
   });
 
   it('dry-runs, then runs queue-mode on the guest’s own vastai-integration in a 429 storm, which heals it (verified) and is audited', async () => {

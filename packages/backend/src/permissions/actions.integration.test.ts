@@ -3,6 +3,7 @@ import { startSandbox, type Sandbox } from '@internal/vastai-sandbox';
 import { eventually } from '@internal/vastai-sandbox/testing';
 import {
   SignedInUser,
+  auditEntries,
   getJson,
   signInAsGuest,
   waitForDemoCatalog,
@@ -116,19 +117,14 @@ describe('remediations through the real permission backend, demo policy and cata
     );
 
     // Each refusal is on record, as the guest's.
-    const history = await getJson(
+    const denied = await auditEntries(
       backend.baseUrl,
-      `${API}/vastai-batch-worker/actions/history`,
-      guest.token,
-    );
-    expect(history.status).toBe(200);
-    const denied = history.body.entries.filter(
-      (e: any) => e.outcome === 'denied',
+      guest,
+      'vastai-batch-worker',
+      'denied',
     );
     expect(denied).toHaveLength(4);
-    expect(denied.every((e: any) => e.actor === 'user:default/guest')).toBe(
-      true,
-    );
+    expect(denied.every(e => e.actor === 'user:default/guest')).toBe(true);
   });
 
   it('lets the guest dry-run and run queue-mode on vastai-integration (2xx), and follows the run', async () => {

@@ -47,6 +47,23 @@ export async function getJson(baseUrl: string, path: string, token: string) {
   return callJson(baseUrl, token, 'GET', path);
 }
 
+/** The entries of an entity's remediation audit with the given outcome (as the user reads them). */
+export async function auditEntries(
+  baseUrl: string,
+  user: SignedInUser,
+  entityName: string,
+  outcome: string,
+): Promise<Array<{ actor: string; [field: string]: unknown }>> {
+  const history = await getJson(
+    baseUrl,
+    `/api/vastai-incident/v1/entities/default/component/${entityName}/actions/history`,
+    user.token,
+  );
+  if (history.status !== 200)
+    throw new Error(`the audit of ${entityName} answered ${history.status}`);
+  return history.body.entries.filter((e: any) => e.outcome === outcome);
+}
+
 /** Any request as the frontend sends it; the answer's status and parsed JSON body, if any. */
 export async function callJson(
   baseUrl: string,

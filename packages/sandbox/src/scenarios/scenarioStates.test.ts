@@ -471,7 +471,7 @@ describe('scenarios reach their intended state', () => {
           statuspage: 500,
         })
       ).body,
-    ).toEqual({ slack: 429, statuspage: 500 });
+    ).toEqual({ slack: 429, statuspage: 500, pagerduty: null });
     const limited = await post();
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBeTruthy();

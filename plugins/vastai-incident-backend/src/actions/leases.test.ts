@@ -302,27 +302,26 @@ describe('run leases: a run outlives the replica that runs it', () => {
     },
   );
 
+  /** Two replicas (two services on one database) acting on one fake cluster and vendor. */
+  async function twoReplicas(
+    id: Parameters<typeof migratedStore>[0],
+    stage: Parameters<typeof fakeWorld>[0],
+  ) {
+    const { knex } = await migratedStore(id);
+    const world = fakeWorld(stage);
+    const clients = {
+      kubernetes: () => world.kube,
+      vendorKeys: world.vendor,
+    };
+    const replica = () =>
+      buildActions({ config: CONFIG, knex, withSignals: false, clients });
+    return { knex, world, a: await replica(), b: await replica() };
+  }
+
   it.each(databases.eachSupportedId())(
     'a replica dead after creating a key: another one interrupts the run, deletes the unused key, frees the deployment, on %p',
     async id => {
-      const { knex } = await migratedStore(id);
-      const world = fakeWorld('secret');
-      const clients = {
-        kubernetes: () => world.kube,
-        vendorKeys: world.vendor,
-      };
-      const a = await buildActions({
-        config: CONFIG,
-        knex,
-        withSignals: false,
-        clients,
-      });
-      const b = await buildActions({
-        config: CONFIG,
-        knex,
-        withSignals: false,
-        clients,
-      });
+      const { knex, world, a, b } = await twoReplicas(id, 'secret');
       const hook: string[] = [];
       (b.service as any).ctx.onAudit = async (_trx: unknown, row: any) => {
         hook.push(`${row.outcome}:${row.runId}`);
@@ -391,24 +390,7 @@ describe('run leases: a run outlives the replica that runs it', () => {
   it.each(databases.eachSupportedId())(
     'a replica dead after the Secret write: the new key stays listed for clean-up (never deleted), the old one is kept, a new action runs, on %p',
     async id => {
-      const { knex } = await migratedStore(id);
-      const world = fakeWorld('restart');
-      const clients = {
-        kubernetes: () => world.kube,
-        vendorKeys: world.vendor,
-      };
-      const a = await buildActions({
-        config: CONFIG,
-        knex,
-        withSignals: false,
-        clients,
-      });
-      const b = await buildActions({
-        config: CONFIG,
-        knex,
-        withSignals: false,
-        clients,
-      });
+      const { world, a, b } = await twoReplicas(id, 'restart');
       const integration = a.service.integration(INTEGRATION)!;
       const pending = a.service.run({
         credentials: alice,

@@ -199,7 +199,7 @@ export class ActionsService {
     error: Error,
   ): Promise<Error> {
     const startedAt = Date.now();
-    const event = await this.event(request.actionId, request.request, {
+    const event = await this.event(request, {
       entityRef: request.entityRef,
       actionId: request.actionId,
       dryRun: request.dryRun,
@@ -219,16 +219,14 @@ export class ActionsService {
     return error;
   }
 
-  private event(
-    actionId: ActionId,
-    request: Request | undefined,
-    meta: Record<string, any>,
-  ) {
+  /** The auditor event of an attempt; the actor in the meta too, for callers without a request. */
+  private event(attempt: ActionAttempt, meta: Record<string, any>) {
+    const { actionId } = attempt;
     return this.options.auditor.createEvent({
       eventId: actionId,
       severityLevel: actionId === 'rotate-api-key' ? 'high' : 'medium',
-      request,
-      meta,
+      request: attempt.request,
+      meta: { actor: userOf(attempt.credentials), ...meta },
     });
   }
 
@@ -319,7 +317,7 @@ export class ActionsService {
         startedAt,
       });
       // Not done now: the auditor hears of it as a refusal too, the approval is a new event.
-      const event = await this.event(req.actionId, req.request, {
+      const event = await this.event(req, {
         entityRef: req.entityRef,
         actionId: req.actionId,
         dryRun: false,
@@ -424,7 +422,7 @@ export class ActionsService {
     startedAt: number,
   ): Promise<RunActionResult> {
     const { settings, store } = this.ctx;
-    const event = await this.event(req.actionId, req.request, {
+    const event = await this.event(req, {
       entityRef: req.entityRef,
       actionId: req.actionId,
       dryRun: false,
@@ -560,7 +558,7 @@ export class ActionsService {
     const target = req.integration.kubernetes!;
     const kube = this.ctx.kubernetes(req.integration);
     const run = newRun(req, startedAt, true);
-    const event = await this.event(req.actionId, req.request, {
+    const event = await this.event(req, {
       entityRef: req.entityRef,
       actionId: req.actionId,
       dryRun: true,

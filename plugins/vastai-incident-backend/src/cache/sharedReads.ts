@@ -5,11 +5,14 @@ import type {
 import type { JsonValue } from '@backstage/types';
 import type { Signal } from '@vastai-incident/backstage-plugin-common';
 import { describeUpstreamError } from '../upstream';
+import { FallbackCache } from './fallbackCache';
 
 export interface SharedReadsOptions {
   cache: CacheService;
   /** How long a last known good value may be served as stale. */
   staleMaxAgeMs: number;
+  /** Deadline of one shared-cache call before this process falls back to its own cache. */
+  cacheTimeoutMs?: number;
   logger?: LoggerService;
   now?: () => number;
 }
@@ -41,17 +44,22 @@ interface StoredValue {
  * answers are kept in the Backstage cache service for a short TTL (shared across replicas when
  * the cache store is), identical concurrent reads in this process are coalesced into one
  * upstream call, and when an upstream fails the last known good value is served, marked stale
- * with its age.
+ * with its age. When the shared cache is gone, each process caches on its own (FallbackCache).
  */
 export class SharedReads {
   private readonly inflight = new Map<string, Promise<unknown>>();
-  private readonly cache: CacheService;
+  private readonly cache: FallbackCache;
   private readonly staleMaxAgeMs: number;
   private readonly logger?: LoggerService;
   private readonly now: () => number;
 
   constructor(options: SharedReadsOptions) {
-    this.cache = options.cache;
+    this.cache = new FallbackCache({
+      shared: options.cache,
+      logger: options.logger,
+      timeoutMs: options.cacheTimeoutMs,
+      now: options.now,
+    });
     this.staleMaxAgeMs = options.staleMaxAgeMs;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
@@ -60,7 +68,7 @@ export class SharedReads {
   /** The cache is an optimisation: its failures must never fail a read. */
   private async get<T>(key: string): Promise<T | undefined> {
     try {
-      return (await this.cache.get(key)) as T | undefined;
+      return (await this.cache.get(key)) as unknown as T | undefined;
     } catch (error) {
       this.logger?.warn(`cache read failed: ${describeUpstreamError(error)}`);
       return undefined;
