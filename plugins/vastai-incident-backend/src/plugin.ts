@@ -14,6 +14,7 @@ import { ACTIONS_PATH, createActionsRouter } from './actions/router';
 import { registerBackstageActions } from './backstageActions';
 import { readConfig } from './config';
 import { applyDatabaseMigrations } from './database/migrations';
+import { databaseUnavailableErrors } from './database/retry';
 import { vastaiIncidentUpstreamsExtensionPoint } from './extensions';
 import {
   IncidentService,
@@ -55,7 +56,6 @@ export const vastaiIncidentPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
-        auth: coreServices.auth,
         notifications: notificationService,
         actionsRegistry: actionsRegistryServiceRef,
       },
@@ -72,7 +72,6 @@ export const vastaiIncidentPlugin = createBackendPlugin({
         lifecycle,
         scheduler,
         catalog,
-        auth,
         notifications,
         actionsRegistry,
       }) {
@@ -109,7 +108,7 @@ export const vastaiIncidentPlugin = createBackendPlugin({
           notifications,
           auditRows: ref => actions.history(ref, 500),
           appBaseUrl: config.getOptionalString('app.baseUrl'),
-          commanders: new CatalogCommanderDirectory({ catalog, auth, logger }),
+          commanders: new CatalogCommanderDirectory({ catalog, logger }),
         });
         lifecycle.addShutdownHook(() => actions.idle());
         // Every replica looks for runs whose replica died (their lease ran out) and for expired
@@ -153,6 +152,9 @@ export const vastaiIncidentPlugin = createBackendPlugin({
               incidents.noteTriageSeverity(report.entityRef, report.severity),
           }),
         );
+        // A lost database connection, or a 5xx of another portal service, that reached the
+        // router unretried: a 503 that says which.
+        router.use(databaseUnavailableErrors());
         router.use(scrubErrors(createRedactor(settings.incidents.secrets)));
         httpRouter.use(router);
         // The same gate and services as the routes, for AI assistants (MCP actions backend).

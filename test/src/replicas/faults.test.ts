@@ -126,12 +126,25 @@ afterAll(async () => {
 });
 
 describe('Kubernetes API faults in the middle of a remediation (two replicas)', () => {
+  // A 500 is an error of the API server (HTTP 200, code `error`); a 409 means the deployment
+  // changed meanwhile, answered as a conflict (HTTP 409, code `conflict`) that says what to do.
   it.each([
-    { status: 500 as const, words: /500 InternalError/ },
-    { status: 409 as const, words: /409 Conflict/ },
+    {
+      status: 500 as const,
+      httpStatus: 200,
+      code: 'error',
+      words: /500 InternalError/,
+    },
+    {
+      status: 409 as const,
+      httpStatus: 409,
+      code: 'conflict',
+      words:
+        /changed while the action ran \(409 Conflict from the API server\); nothing was overwritten\. Run the dry run again/,
+    },
   ])(
     'ends queue-mode `failed` on a $status from the API server, naming the answer, with one real attempt and an audit row',
-    async ({ status, words }) => {
+    async ({ status, httpStatus, code, words }) => {
       await replicas.sandbox.setScenario('rate-limited');
       await replicas.control('POST', '/reset-counters');
       await replicas.control('PUT', '/kube/faults', {
@@ -142,8 +155,9 @@ describe('Kubernetes API faults in the middle of a remediation (two replicas)', 
       });
       const key = `faults-${status}-${Date.now()}`;
       const answer = await replicas.postAction(0, 'queue-mode', key);
-      expect(answer.status).toBe(200);
+      expect(answer.status).toBe(httpStatus);
       expect(answer.body.status).toBe('failed');
+      expect(answer.body.code).toBe(code);
       expect(answer.body.reason).toMatch(words);
       // The server-side dry run passed and the one real write got the fault: no retry.
       const writes = await deploymentWrites();

@@ -20,7 +20,14 @@ export const DATABASE_PREFIX = 'vastai_replicas_test_';
 /** The demo entity the replica tests act on (owned by the guest's group). */
 export const DEMO_ENTITY_PATH =
   '/api/vastai-incident/v1/entities/default/component/vastai-integration';
-const POSTGRES = 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** A PostgreSQL server (trust or password `postgres` for the user `postgres`). */
+export interface PostgresServer {
+  host: string;
+  port: number;
+}
+/** The machine's PostgreSQL, which the replicas use unless told otherwise. */
+const MACHINE_POSTGRES: PostgresServer = { host: '127.0.0.1', port: 5432 };
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -59,19 +66,19 @@ export interface Replicas {
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
-async function pgClient(database = 'postgres') {
+async function pgClient(server: PostgresServer, database = 'postgres') {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { Client } = require('pg');
   const client = new Client({
-    connectionString: POSTGRES.replace(/\/postgres$/, `/${database}`),
+    connectionString: `postgresql://postgres@${server.host}:${server.port}/${database}`,
   });
   await client.connect();
   return client;
 }
 
 /** Drops the databases a previous run left (every one named with the test prefix). */
-async function dropTestDatabases() {
-  const client = await pgClient();
+async function dropTestDatabases(server: PostgresServer) {
+  const client = await pgClient(server);
   try {
     const { rows } = await client.query(
       'SELECT datname FROM pg_database WHERE datname LIKE $1',
@@ -101,6 +108,11 @@ export async function startReplicas(
      * test that stops Redis gives the replicas a private server of its own.
      */
     cacheUrl?: string;
+    /**
+     * The PostgreSQL server of both replicas and of `query()` (default the machine's,
+     * 127.0.0.1:5432): a test that restarts PostgreSQL gives the replicas a private server.
+     */
+    database?: PostgresServer;
     /** Every chunk of output of replica i, as it comes (`logs(i)` keeps only the last 20 kB). */
     onLog?: (replica: number, chunk: string) => void;
   } = {},
@@ -111,7 +123,8 @@ export async function startReplicas(
     verifyPollSeconds: 3,
     ...opts.settings,
   };
-  await dropTestDatabases();
+  const database = opts.database ?? MACHINE_POSTGRES;
+  await dropTestDatabases(database);
   const sandbox = await startSandbox({
     scenario: opts.scenario ?? 'healthy',
     ports: portsFromBase(DEFAULT_BASE_PORT),
@@ -146,6 +159,12 @@ export async function startReplicas(
           REPLICAS_DATABASE_PREFIX: DATABASE_PREFIX,
           REPLICAS_CACHE_NAMESPACE: namespace,
           ...(opts.cacheUrl ? { REDIS_URL: opts.cacheUrl } : {}),
+          ...(opts.database
+            ? {
+                POSTGRES_HOST: database.host,
+                POSTGRES_PORT: String(database.port),
+              }
+            : {}),
           APP_CONFIG_vastaiIncident_cacheTtlSeconds: '2',
           APP_CONFIG_vastaiIncident_vendor_probeMinIntervalSeconds: '1',
           APP_CONFIG_vastaiIncident_actions_cooldownSeconds: '0',
@@ -316,7 +335,7 @@ export async function startReplicas(
       return token;
     },
     async query(sql, params = []) {
-      const client = await pgClient(pluginDb);
+      const client = await pgClient(database, pluginDb);
       try {
         return (await client.query(sql, params)).rows;
       } finally {

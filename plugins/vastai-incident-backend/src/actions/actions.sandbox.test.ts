@@ -298,6 +298,104 @@ describe('remediation actions against the sandbox', () => {
       expect(sandbox.world.vast.account.list().length).toBe(keysBefore);
     });
 
+    /** The sandbox's fault knob: its API server answers the next real write of the deployment. */
+    async function deploymentFault(method: 'PUT' | 'DELETE', status?: number) {
+      const res = await fetch(`${sandbox.urls.control}/kube/faults`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body:
+          method === 'PUT'
+            ? JSON.stringify({
+                resource: 'deployments',
+                name: INTEGRATION,
+                status,
+                count: 1,
+              })
+            : undefined,
+      });
+      expect(res.status).toBe(200);
+    }
+
+    it.each([
+      {
+        actionId: 'queue-mode' as const,
+        status: 409,
+        httpStatus: 409,
+        code: 'conflict',
+        words:
+          /^Deployment vastai\/vastai-integration changed while the action ran \(409 Conflict from the API server\); nothing was overwritten\. Run the dry run again/,
+      },
+      {
+        actionId: 'rollout-restart' as const,
+        status: 409,
+        httpStatus: 409,
+        code: 'conflict',
+        words:
+          /changed while the action ran \(409 Conflict from the API server\); nothing was overwritten\. Run the dry run again/,
+      },
+      {
+        actionId: 'queue-mode' as const,
+        status: 500,
+        httpStatus: 200,
+        code: 'error',
+        words: /Kubernetes API answered 500 InternalError/,
+      },
+    ])(
+      'a deployment write answered $status ($actionId): failed with code $code and HTTP $httpStatus, never retried, nothing changed',
+      async ({ actionId, status, httpStatus, code, words }) => {
+        const before = template();
+        sandbox.kube.clearWrites();
+        await deploymentFault('PUT', status);
+        const key = `deploy-${status}-${actionId}-${databaseId}-${Date.now()}`;
+        try {
+          const answer = await run(actionId, false, key);
+          expect(answer.httpStatus).toBe(httpStatus);
+          expect(answer.run).toMatchObject({
+            status: 'failed',
+            code,
+            phase: 'done',
+          });
+          expect(answer.run.reason).toMatch(words);
+          // The server-side dry run passed; the one real write got the answer and was not retried.
+          expect(
+            sandbox.kube
+              .writes()
+              .filter(w => w.resource === 'deployments')
+              .map(w => [w.dryRun, w.status]),
+          ).toEqual([
+            [true, 200],
+            [false, status],
+          ]);
+          expect(template()).toEqual(before);
+          const [row] = await kit.store.listAudit(ENTITY_REF, 1);
+          expect(row).toMatchObject({
+            outcome: 'failed',
+            idempotencyKey: key,
+            reason: answer.run.reason,
+          });
+          expect(kit.auditor.events.at(-1)).toMatchObject({
+            eventId: actionId,
+            outcome: 'fail',
+            outcomeMeta: { status: 'failed', code },
+          });
+          // A replay answers the same, and the deployment's lock was freed for the next run.
+          expect((await run(actionId, false, key)).httpStatus).toBe(httpStatus);
+          const target = {
+            cluster: 'sandbox',
+            namespace: NS,
+            deployment: INTEGRATION,
+          };
+          const probe = `lock-probe-${key}`;
+          expect(await kit.store.acquireLock(target, probe, 5000)).toEqual(
+            expect.objectContaining({ acquired: true }),
+          );
+          await kit.store.releaseLock(probe);
+        } finally {
+          await deploymentFault('DELETE');
+        }
+      },
+    );
+
     it('refuses to apply when actions are disabled, but still dry-runs; and keeps a cooldown', async () => {
       kit = await buildActions({ config: sandboxConfig(sandbox.urls), knex });
       (kit.service as any).options.settings.enabled = false;

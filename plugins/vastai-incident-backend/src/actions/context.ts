@@ -77,7 +77,10 @@ export interface ActionContext {
 /** What runs in the background once a change is written: verification, then cleanup or restore. */
 export type BackgroundWork = () => Promise<void>;
 
-/** A failure of the apply step with a machine-readable code (`conflict`: the Secret changed, 409). */
+/**
+ * A failure of the apply step with a machine-readable code (`conflict`: the Secret or the
+ * deployment changed since it was read, a 409 from the API server; nothing was written).
+ */
 export class ActionFailure extends Error {
   constructor(message: string, readonly code: string) {
     super(message);

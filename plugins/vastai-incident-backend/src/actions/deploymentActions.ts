@@ -9,7 +9,7 @@ import {
   verifyRun,
 } from './context';
 import { deploymentDiff, describeEnv, DiffScope, RESTART_SCOPE } from './diff';
-import type { KubernetesWriter } from './kubernetesWriter';
+import { KubernetesApiError, KubernetesWriter } from './kubernetesWriter';
 import {
   DeploymentLike,
   EnvChange,
@@ -84,6 +84,23 @@ export async function validateAndPatch(
   return kube.patchDeployment(target.namespace, target.deployment, patch, {
     dryRun: false,
   });
+}
+
+/**
+ * A 409 on a deployment patch means the API server refused to write it because the deployment
+ * changed meanwhile: the write did not happen, so the run ends as a conflict (as a changed Secret
+ * does) with what to do next, and is never retried blindly over someone else's change.
+ */
+function conflictOf(
+  error: unknown,
+  target: IntegrationKubernetesConfig,
+): unknown {
+  if (!(error instanceof KubernetesApiError) || error.status !== 409)
+    return error;
+  return new ActionFailure(
+    `Deployment ${target.namespace}/${target.deployment} changed while the action ran (409 Conflict from the API server); nothing was overwritten. Run the dry run again to see the change against the deployment as it is now, then apply it.`,
+    'conflict',
+  );
 }
 
 async function plan(
@@ -177,7 +194,12 @@ export const deploymentActions: ActionHandler = {
       run.reason = planned.noop;
       return undefined;
     }
-    const after = await validateAndPatch(kube, target, planned.patch);
+    let after: DeploymentLike;
+    try {
+      after = await validateAndPatch(kube, target, planned.patch);
+    } catch (error) {
+      throw conflictOf(error, target);
+    }
     run.diff = deploymentDiff(before, after, target.container, planned.scope);
     run.previous = planned.previous;
     await recordStep(

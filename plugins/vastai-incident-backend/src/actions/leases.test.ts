@@ -302,11 +302,17 @@ describe('run leases: a run outlives the replica that runs it', () => {
     },
   );
 
-  /** Two replicas (two services on one database) acting on one fake cluster and vendor. */
-  async function twoReplicas(
+  /**
+   * Two replicas (two services on one database) acting on one fake cluster and vendor. Replica
+   * `a` starts a key rotation and dies at `stage` (its write there hangs): once the step before
+   * it is on the stored run, `a` renews no lease any more. `b` is the replica that lives on.
+   */
+  async function rotationDeadAt(
     id: Parameters<typeof migratedStore>[0],
     stage: Parameters<typeof fakeWorld>[0],
+    idempotencyKey: string,
   ) {
+    const lastStep = stage === 'secret' ? 'new-key-created' : 'secret-written';
     const { knex } = await migratedStore(id);
     const world = fakeWorld(stage);
     const clients = {
@@ -315,37 +321,58 @@ describe('run leases: a run outlives the replica that runs it', () => {
     };
     const replica = () =>
       buildActions({ config: CONFIG, knex, withSignals: false, clients });
-    return { knex, world, a: await replica(), b: await replica() };
+    const a = await replica();
+    const b = await replica();
+    const integration = a.service.integration(INTEGRATION)!;
+    const pending = a.service.run({
+      credentials: alice,
+      entityRef: ENTITY_REF,
+      integration,
+      actionId: 'rotate-api-key',
+      dryRun: false,
+      idempotencyKey,
+    });
+    const stored = await eventually(
+      () => a.store.findRunByKey(idempotencyKey),
+      {
+        what: `the step ${lastStep} recorded on the run`,
+        accept: s => s?.run.steps?.some(st => st.step === lastStep) === true,
+        timeoutMs: 20_000,
+        intervalMs: 50,
+      },
+    );
+    // The replica dies: it renews nothing any more.
+    a.store.renewLease = async () => {
+      throw new Error('dead');
+    };
+    return {
+      knex,
+      world,
+      a,
+      b,
+      integration,
+      runId: stored!.run.runId,
+      /** The dead replica's stuck call ends (it fails), and every replica goes idle. */
+      async stuckCallEnds() {
+        world.hold.fail();
+        await pending;
+        await a.service.idle();
+        await b.service.idle();
+      },
+    };
   }
 
   it.each(databases.eachSupportedId())(
     'a replica dead after creating a key: another one interrupts the run, deletes the unused key, frees the deployment, on %p',
     async id => {
-      const { knex, world, a, b } = await twoReplicas(id, 'secret');
+      const { knex, world, b, runId, stuckCallEnds } = await rotationDeadAt(
+        id,
+        'secret',
+        'crash-1',
+      );
       const hook: string[] = [];
       (b.service as any).ctx.onAudit = async (_trx: unknown, row: any) => {
         hook.push(`${row.outcome}:${row.runId}`);
-      };
-      const integration = a.service.integration(INTEGRATION)!;
-      const pending = a.service.run({
-        credentials: alice,
-        entityRef: ENTITY_REF,
-        integration,
-        actionId: 'rotate-api-key',
-        dryRun: false,
-        idempotencyKey: 'crash-1',
-      });
-      const stored = await eventually(() => a.store.findRunByKey('crash-1'), {
-        what: 'the new key recorded on the run',
-        accept: s =>
-          s?.run.steps?.some(st => st.step === 'new-key-created') === true,
-        timeoutMs: 20_000,
-        intervalMs: 50,
-      });
-      const runId = stored!.run.runId;
-      // The replica dies: it renews nothing any more.
-      a.store.renewLease = async () => {
-        throw new Error('dead');
       };
       const ended = await eventually(
         async () => {
@@ -375,14 +402,29 @@ describe('run leases: a run outlives the replica that runs it', () => {
       expect(audit[0].steps?.map(s => s.step)).toEqual(['new-key-created']);
       expect(audit[0].cleanup?.length).toBe(1);
       expect(hook).toEqual([`interrupted:${runId}`]);
+      // The auditor hears of it from the replica that ended it, naming who asked for the run.
+      expect(b.auditor.events).toEqual([
+        {
+          eventId: 'rotate-api-key',
+          severityLevel: 'high',
+          meta: {
+            actor: 'user:default/alice',
+            entityRef: ENTITY_REF,
+            actionId: 'rotate-api-key',
+            dryRun: false,
+            runId,
+          },
+          outcome: 'fail',
+          outcomeMeta: { status: 'interrupted', code: 'lease-expired' },
+          error: ended!.reason,
+        },
+      ]);
       const dump = JSON.stringify(await knex('vastai_action_audit').select());
       expect(dump).not.toContain(NEW_KEY);
       expect(dump).not.toContain(OLD_KEY);
 
       // The dead replica's stuck call ends; its late ending does not overwrite the record.
-      world.hold.fail();
-      await pending;
-      await a.service.idle();
+      await stuckCallEnds();
       expect((await b.store.getRun(runId))?.status).toBe('interrupted');
     },
   );
@@ -390,27 +432,8 @@ describe('run leases: a run outlives the replica that runs it', () => {
   it.each(databases.eachSupportedId())(
     'a replica dead after the Secret write: the new key stays listed for clean-up (never deleted), the old one is kept, a new action runs, on %p',
     async id => {
-      const { world, a, b } = await twoReplicas(id, 'restart');
-      const integration = a.service.integration(INTEGRATION)!;
-      const pending = a.service.run({
-        credentials: alice,
-        entityRef: ENTITY_REF,
-        integration,
-        actionId: 'rotate-api-key',
-        dryRun: false,
-        idempotencyKey: 'crash-2',
-      });
-      const stored = await eventually(() => a.store.findRunByKey('crash-2'), {
-        what: 'the Secret write recorded on the run',
-        accept: s =>
-          s?.run.steps?.some(st => st.step === 'secret-written') === true,
-        timeoutMs: 20_000,
-        intervalMs: 50,
-      });
-      const runId = stored!.run.runId;
-      a.store.renewLease = async () => {
-        throw new Error('dead');
-      };
+      const { world, b, integration, runId, stuckCallEnds } =
+        await rotationDeadAt(id, 'restart', 'crash-2');
       // No sweep needed: the next action on the deployment ends the dead run first.
       await eventually(() => b.store.leaseOf(runId), {
         what: 'the lease to run out',
@@ -440,10 +463,7 @@ describe('run leases: a run outlives the replica that runs it', () => {
         'new-key-created',
         'secret-written',
       ]);
-      world.hold.fail();
-      await pending;
-      await a.service.idle();
-      await b.service.idle();
+      await stuckCallEnds();
     },
   );
 });

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  AuditorService,
   AuditorServiceEvent,
   BackstageCredentials,
 } from '@backstage/backend-plugin-api';
+import type { ActionId } from '@vastai-incident/backstage-plugin-common';
+import type { Request } from 'express';
 import type { ActionContext, RunActionRequest } from './context';
 import type { AuditRowInput } from './store';
 import type { ActionRun } from './types';
@@ -29,6 +32,44 @@ export function userOf(credentials: BackstageCredentials): string {
   return principal?.type === 'user' && principal.userEntityRef
     ? principal.userEntityRef
     : 'unknown';
+}
+
+/** What an action's auditor event names: the action, on which entity, by whom, which run. */
+export interface ActionEventSubject {
+  actionId: ActionId;
+  entityRef: string;
+  dryRun: boolean;
+  /** The caller (the approver, for an approval); for a run the sweeper ends, who asked for it. */
+  actor: string;
+  runId?: string;
+  approvedBy?: string;
+  /** The HTTP request, when there is one (not for a run the sweeper ends). */
+  request?: Request;
+}
+
+/**
+ * The one auditor event of an action, for every path that starts one (a refusal, a dry run, an
+ * apply, a run ended by another replica): one event id per action, a key rotation at `high`.
+ * The actor is in the meta too, for events without a request.
+ */
+export function actionAuditEvent(
+  auditor: AuditorService,
+  subject: ActionEventSubject,
+): Promise<AuditorServiceEvent> {
+  const { actionId, request } = subject;
+  return auditor.createEvent({
+    eventId: actionId,
+    severityLevel: actionId === 'rotate-api-key' ? 'high' : 'medium',
+    request,
+    meta: {
+      actor: subject.actor,
+      entityRef: subject.entityRef,
+      actionId,
+      dryRun: subject.dryRun,
+      ...(subject.runId ? { runId: subject.runId } : {}),
+      ...(subject.approvedBy ? { approvedBy: subject.approvedBy } : {}),
+    },
+  });
 }
 
 /** The record of a run as it starts: a dry run, or an apply that is authorized and not begun. */

@@ -34,6 +34,7 @@ import { deploymentActions, forwardActionOf } from './deploymentActions';
 import { replayOf, requestDigest } from './idempotency';
 import { keyRotation } from './keyRotation';
 import {
+  actionAuditEvent,
   appendAuditRow,
   AuditSubject,
   finishRun,
@@ -55,7 +56,7 @@ export interface ActionsServiceOptions extends ActionContextOptions {
 export interface RunActionResult {
   /**
    * 200 done/dry run, 202 still verifying, 409 rejected (deployment busy, cooldown, not fit for
-   * the action) or a Secret conflict.
+   * the action) or a conflict (the Secret or the deployment changed meanwhile).
    */
   httpStatus: number;
   run: ActionRun;
@@ -199,11 +200,7 @@ export class ActionsService {
     error: Error,
   ): Promise<Error> {
     const startedAt = Date.now();
-    const event = await this.event(request, {
-      entityRef: request.entityRef,
-      actionId: request.actionId,
-      dryRun: request.dryRun,
-    });
+    const event = await this.event(request);
     const subject: AuditSubject = {
       actor: userOf(request.credentials),
       entityRef: request.entityRef,
@@ -219,14 +216,19 @@ export class ActionsService {
     return error;
   }
 
-  /** The auditor event of an attempt; the actor in the meta too, for callers without a request. */
-  private event(attempt: ActionAttempt, meta: Record<string, any>) {
-    const { actionId } = attempt;
-    return this.options.auditor.createEvent({
-      eventId: actionId,
-      severityLevel: actionId === 'rotate-api-key' ? 'high' : 'medium',
+  /** The auditor event of an attempt, and of its run once it has one. */
+  private event(
+    attempt: ActionAttempt,
+    run?: Pick<ActionRun, 'runId' | 'approvedBy'>,
+  ) {
+    return actionAuditEvent(this.options.auditor, {
+      actionId: attempt.actionId,
+      entityRef: attempt.entityRef,
+      dryRun: attempt.dryRun,
+      actor: userOf(attempt.credentials),
+      runId: run?.runId,
+      approvedBy: run?.approvedBy,
       request: attempt.request,
-      meta: { actor: userOf(attempt.credentials), ...meta },
     });
   }
 
@@ -317,12 +319,7 @@ export class ActionsService {
         startedAt,
       });
       // Not done now: the auditor hears of it as a refusal too, the approval is a new event.
-      const event = await this.event(req, {
-        entityRef: req.entityRef,
-        actionId: req.actionId,
-        dryRun: false,
-        runId: run.runId,
-      });
+      const event = await this.event(req, run);
       await event.fail({
         error: new Error(run.reason),
         meta: { status: 'awaiting-approval' },
@@ -344,11 +341,11 @@ export class ActionsService {
     newApiKey?: string;
     request?: Request;
   }): Promise<RunActionResult> {
-    const { store, settings } = this.ctx;
+    const { store } = this.ctx;
     let pending = await this.getRun(req.entityRef, req.runId);
     if (
       pending?.status === 'awaiting-approval' &&
-      Date.now() - Date.parse(pending.startedAt) > settings.approvalTimeoutMs
+      Date.parse(pending.startedAt) < this.sweeper.approvalCutoff()
     ) {
       // Expired, whether or not a sweep has seen it yet.
       await this.sweeper.expireApproval(pending);
@@ -385,7 +382,7 @@ export class ActionsService {
       !(await store.claimApproval(
         req.runId,
         this.lease(),
-        Date.now() - settings.approvalTimeoutMs,
+        this.sweeper.approvalCutoff(),
       ))
     ) {
       throw new ConflictError(
@@ -422,13 +419,7 @@ export class ActionsService {
     startedAt: number,
   ): Promise<RunActionResult> {
     const { settings, store } = this.ctx;
-    const event = await this.event(req, {
-      entityRef: req.entityRef,
-      actionId: req.actionId,
-      dryRun: false,
-      runId: run.runId,
-      ...(run.approvedBy ? { approvedBy: run.approvedBy } : {}),
-    });
+    const event = await this.event(req, run);
     const target = targetOf(req.integration);
     // The lock lives as long as the run's lease and is renewed with it; a run whose replica
     // died is ended first, so its lock is freed with a record of what it did.
@@ -558,11 +549,7 @@ export class ActionsService {
     const target = req.integration.kubernetes!;
     const kube = this.ctx.kubernetes(req.integration);
     const run = newRun(req, startedAt, true);
-    const event = await this.event(req, {
-      entityRef: req.entityRef,
-      actionId: req.actionId,
-      dryRun: true,
-    });
+    const event = await this.event(req);
     try {
       const deployment = await kube.readDeployment(
         target.namespace,

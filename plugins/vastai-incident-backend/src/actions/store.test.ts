@@ -2,6 +2,7 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { ActionStore } from './store';
 import { databaseOf } from '../testing/actionsTestKit';
+import { flakyKnex, TransactionFault } from '../testing/flakyDatabase';
 import type { ActionRun } from './types';
 
 jest.setTimeout(60_000);
@@ -183,6 +184,81 @@ describe('ActionStore', () => {
       await store.recordKeyId('x', 7);
       await store.recordKeyId('x', 9);
       expect(await store.readKeyId('x')).toBe(9);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'keeps a run, its lock, its audit row and its interruption once when the answer to a commit is lost, on %p',
+    async id => {
+      const knex = await databases.init(id);
+      await ActionStore.create({ database: databaseOf(knex) });
+      const faults: TransactionFault[] = [];
+      const store = new ActionStore(flakyKnex(knex, faults));
+      const lose = (...next: TransactionFault[]) => faults.push(...next);
+      const target = { cluster: 'c', namespace: 'ns', deployment: 'svc' };
+      const key = { idempotencyKey: 'k', requestHash: 'h', target };
+      const lease = { owner: 'replica-a', expiresAt: Date.now() + 60_000 };
+
+      lose('answer-lost');
+      expect(await store.insertRun(run('r1'), key, lease)).toBe(true);
+      lose('refused', 'answer-lost');
+      expect(await store.acquireLock(target, 'r1', 60_000)).toEqual({
+        acquired: true,
+      });
+      // Another run still finds the deployment taken, by r1.
+      expect(await store.acquireLock(target, 'r2', 60_000)).toEqual({
+        acquired: false,
+        heldBy: 'r1',
+      });
+      lose('answer-lost');
+      expect(await store.saveRun({ ...run('r1'), phase: 'rolling-out' })).toBe(
+        true,
+      );
+
+      const hooked: string[] = [];
+      const startedAt = Date.now() - 1000;
+      lose('answer-lost');
+      await store.appendAudit(
+        {
+          runId: 'r1',
+          actor: 'user:default/alice',
+          entityRef: 'component:default/x',
+          actionId: 'queue-mode',
+          dryRun: false,
+          outcome: 'failed',
+          reason: 'the rollout stalled',
+          idempotencyKey: 'k',
+          startedAt,
+          finishedAt: startedAt + 500,
+        },
+        async (_trx, row) => {
+          hooked.push(row.outcome);
+        },
+      );
+      // The hook ran in the saved attempt only: the repeated one found the row.
+      expect(hooked).toEqual(['failed']);
+      expect(
+        (await knex('vastai_action_audit').where({ run_id: 'r1' })).map(
+          r => r.outcome,
+        ),
+      ).toEqual(['failed']);
+
+      // A run whose lease ran out, ended once by a sweeper whose commit answer was lost.
+      await knex('vastai_action_runs')
+        .where({ run_id: 'r1' })
+        .update({ lease_expires_at: 1 });
+      lose('answer-lost');
+      expect(
+        await store.interruptRun(
+          { ...run('r1'), status: 'interrupted' },
+          Date.now(),
+        ),
+      ).toBe(true);
+      expect(await store.lockHolder(target)).toBeUndefined();
+      lose('answer-lost');
+      await store.releaseLock('r1');
+      expect(faults).toEqual([]);
+      expect(await store.getRun('r1')).toMatchObject({ status: 'interrupted' });
     },
   );
 

@@ -1,6 +1,7 @@
 import type { ActionId } from '@vastai-incident/backstage-plugin-common';
 import type { Knex } from 'knex';
 import { DatabaseStore, isUniqueViolation } from '../database/migrations';
+import { retryRead, retryTransaction } from '../database/retry';
 import type { ActionAuditEntry, ActionRun } from './types';
 
 /**
@@ -87,8 +88,28 @@ export interface ExpiredRun {
 export class ActionStore extends DatabaseStore {
   // ---- audit (append only: there is no update or delete method on purpose)
 
+  /**
+   * Appends the row (and the hook's writes) in one transaction, tried again after a lost
+   * connection; an attempt that may have been saved is recognised by the row's run, outcome,
+   * actor and times, and not written twice.
+   */
   async appendAudit(row: AuditRowInput, hook?: AuditHook): Promise<void> {
-    await this.knex.transaction(async trx => {
+    const identity = {
+      run_id: row.runId ?? null,
+      actor: row.actor,
+      action_id: row.actionId,
+      outcome: row.outcome,
+      idempotency_key: row.idempotencyKey ?? null,
+      started_at: row.startedAt,
+      finished_at: row.finishedAt,
+    };
+    await retryTransaction(this.knex, async (trx, attempt) => {
+      if (
+        attempt.uncertain &&
+        (await trx('vastai_action_audit').where(identity).first('id'))
+      ) {
+        return;
+      }
       await trx('vastai_action_audit').insert({
         run_id: row.runId ?? null,
         actor: row.actor,
@@ -148,21 +169,32 @@ export class ActionStore extends DatabaseStore {
   ): Promise<boolean> {
     const now = Date.now();
     try {
-      await this.knex('vastai_action_runs').insert({
-        run_id: run.runId,
-        entity_ref: run.entityRef,
-        action_id: run.actionId,
-        idempotency_key: key.idempotencyKey,
-        request_hash: key.requestHash,
-        ...targetColumns(key.target),
-        actor: run.actor,
-        status: run.status,
-        result: JSON.stringify(run),
-        created_at: now,
-        updated_at: now,
-        finished_at: null,
-        lease_owner: lease?.owner ?? null,
-        lease_expires_at: lease?.expiresAt ?? null,
+      await retryTransaction(this.knex, async (trx, attempt) => {
+        // Saved by an earlier attempt that lost its connection while committing.
+        if (
+          attempt.uncertain &&
+          (await trx('vastai_action_runs')
+            .where({ run_id: run.runId })
+            .first('run_id'))
+        ) {
+          return;
+        }
+        await trx('vastai_action_runs').insert({
+          run_id: run.runId,
+          entity_ref: run.entityRef,
+          action_id: run.actionId,
+          idempotency_key: key.idempotencyKey,
+          request_hash: key.requestHash,
+          ...targetColumns(key.target),
+          actor: run.actor,
+          status: run.status,
+          result: JSON.stringify(run),
+          created_at: now,
+          updated_at: now,
+          finished_at: null,
+          lease_owner: lease?.owner ?? null,
+          lease_expires_at: lease?.expiresAt ?? null,
+        });
       });
       return true;
     } catch (error) {
@@ -176,15 +208,19 @@ export class ActionStore extends DatabaseStore {
    * whatever its old replica still does is recorded in the audit log, not over that ending.
    */
   async saveRun(run: ActionRun): Promise<boolean> {
-    const changed = await this.knex('vastai_action_runs')
-      .where({ run_id: run.runId })
-      .whereNot({ status: 'interrupted' })
-      .update({
-        status: run.status,
-        result: JSON.stringify(run),
-        updated_at: Date.now(),
-        finished_at: run.finishedAt ? Date.parse(run.finishedAt) : null,
-      });
+    // The same values at every attempt: repeating a saved attempt changes nothing.
+    const values = {
+      status: run.status,
+      result: JSON.stringify(run),
+      updated_at: Date.now(),
+      finished_at: run.finishedAt ? Date.parse(run.finishedAt) : null,
+    };
+    const changed = await retryTransaction(this.knex, trx =>
+      trx('vastai_action_runs')
+        .where({ run_id: run.runId })
+        .whereNot({ status: 'interrupted' })
+        .update(values),
+    );
     return changed === 1;
   }
 
@@ -197,19 +233,30 @@ export class ActionStore extends DatabaseStore {
     lease?: RunLease,
     notBefore?: number,
   ): Promise<boolean> {
-    let query = this.knex('vastai_action_runs').where({
-      run_id: runId,
-      status: 'awaiting-approval',
-    });
-    if (notBefore !== undefined)
-      query = query.where('created_at', '>=', notBefore);
-    const changed = await query.update({
+    const values = {
       status: 'running',
       updated_at: Date.now(),
       lease_owner: lease?.owner ?? null,
       lease_expires_at: lease?.expiresAt ?? null,
+    };
+    return retryTransaction(this.knex, async (trx, attempt) => {
+      // Claimed by an earlier attempt that lost its connection while committing.
+      if (
+        attempt.uncertain &&
+        (await trx('vastai_action_runs')
+          .where({ run_id: runId, ...values })
+          .first('run_id'))
+      ) {
+        return true;
+      }
+      let query = trx('vastai_action_runs').where({
+        run_id: runId,
+        status: 'awaiting-approval',
+      });
+      if (notBefore !== undefined)
+        query = query.where('created_at', '>=', notBefore);
+      return (await query.update(values)) === 1;
     });
-    return changed === 1;
   }
 
   // ---- leases: a running run is renewed by its replica, or ended by another one
@@ -254,13 +301,23 @@ export class ActionStore extends DatabaseStore {
    * `interrupted`), and frees its lock; compare-and-set, so of many replicas one does it.
    */
   async interruptRun(run: ActionRun, now: number): Promise<boolean> {
-    return this.knex.transaction(async trx => {
+    const result = JSON.stringify(run);
+    return retryTransaction(this.knex, async (trx, attempt) => {
+      // Ended by an earlier attempt that lost its connection while committing.
+      if (
+        attempt.uncertain &&
+        (await trx('vastai_action_runs')
+          .where({ run_id: run.runId, status: 'interrupted', result })
+          .first('run_id'))
+      ) {
+        return true;
+      }
       const changed = await trx('vastai_action_runs')
         .where({ run_id: run.runId, status: 'running' })
         .where('lease_expires_at', '<', now)
         .update({
           status: 'interrupted',
-          result: JSON.stringify(run),
+          result,
           updated_at: now,
           finished_at: run.finishedAt ? Date.parse(run.finishedAt) : now,
         });
@@ -282,16 +339,29 @@ export class ActionStore extends DatabaseStore {
 
   /** awaiting-approval -> the given ending, once: true for the one caller that made it. */
   async expireApproval(run: ActionRun, olderThan: number): Promise<boolean> {
-    const changed = await this.knex('vastai_action_runs')
-      .where({ run_id: run.runId, status: 'awaiting-approval' })
-      .where('created_at', '<', olderThan)
-      .update({
-        status: run.status,
-        result: JSON.stringify(run),
-        updated_at: Date.now(),
-        finished_at: run.finishedAt ? Date.parse(run.finishedAt) : Date.now(),
-      });
-    return changed === 1;
+    const now = Date.now();
+    const values = {
+      status: run.status,
+      result: JSON.stringify(run),
+      updated_at: now,
+      finished_at: run.finishedAt ? Date.parse(run.finishedAt) : now,
+    };
+    return retryTransaction(this.knex, async (trx, attempt) => {
+      // Ended by an earlier attempt that lost its connection while committing.
+      if (
+        attempt.uncertain &&
+        (await trx('vastai_action_runs')
+          .where({ run_id: run.runId, ...values })
+          .first('run_id'))
+      ) {
+        return true;
+      }
+      const changed = await trx('vastai_action_runs')
+        .where({ run_id: run.runId, status: 'awaiting-approval' })
+        .where('created_at', '<', olderThan)
+        .update(values);
+      return changed === 1;
+    });
   }
 
   /** The lease of a run, if it has one (for the replica's own checks and for tests). */
@@ -306,9 +376,11 @@ export class ActionStore extends DatabaseStore {
 
   /** The run an Idempotency-Key was first used for, with who sent it and its request digest. */
   async findRunByKey(idempotencyKey: string): Promise<StoredRun | undefined> {
-    const row = await this.knex('vastai_action_runs')
-      .where({ idempotency_key: idempotencyKey })
-      .first();
+    const row = await retryRead(() =>
+      this.knex('vastai_action_runs')
+        .where({ idempotency_key: idempotencyKey })
+        .first(),
+    );
     if (!row) return undefined;
     return {
       run: parse(row.result),
@@ -318,9 +390,9 @@ export class ActionStore extends DatabaseStore {
   }
 
   async getRun(runId: string): Promise<ActionRun | undefined> {
-    const row = await this.knex('vastai_action_runs')
-      .where({ run_id: runId })
-      .first();
+    const row = await retryRead(() =>
+      this.knex('vastai_action_runs').where({ run_id: runId }).first(),
+    );
     return row ? parse(row.result) : undefined;
   }
 
@@ -360,7 +432,7 @@ export class ActionStore extends DatabaseStore {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = Date.now();
       try {
-        await this.knex.transaction(async trx => {
+        await retryTransaction(this.knex, async trx => {
           await trx('vastai_action_locks')
             .where(key)
             .where('expires_at', '<', now)
@@ -375,7 +447,11 @@ export class ActionStore extends DatabaseStore {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
-      const holder = await this.knex('vastai_action_locks').where(key).first();
+      const holder = await retryRead(() =>
+        this.knex('vastai_action_locks').where(key).first(),
+      );
+      // Taken by this run's own attempt that lost its connection while committing.
+      if (holder?.run_id === runId) return { acquired: true };
       // Released between our insert and this read: try again.
       if (holder) return { acquired: false, heldBy: holder.run_id };
     }
@@ -392,7 +468,9 @@ export class ActionStore extends DatabaseStore {
 
   /** Releases whatever lock the run holds (a run holds at most one). */
   async releaseLock(runId: string): Promise<void> {
-    await this.knex('vastai_action_locks').where({ run_id: runId }).delete();
+    await retryTransaction(this.knex, trx =>
+      trx('vastai_action_locks').where({ run_id: runId }).delete(),
+    );
   }
 
   // ---- what forward actions replaced on a deployment, for exact reverts
@@ -410,10 +488,12 @@ export class ActionStore extends DatabaseStore {
       run_id: runId,
       recorded_at: Date.now(),
     };
-    await this.knex('vastai_action_previous')
-      .insert(row)
-      .onConflict(['cluster', 'namespace', 'deployment', 'env_name'])
-      .merge();
+    await retryTransaction(this.knex, trx =>
+      trx('vastai_action_previous')
+        .insert(row)
+        .onConflict(['cluster', 'namespace', 'deployment', 'env_name'])
+        .merge(),
+    );
   }
 
   /** `undefined`: nothing recorded; `{ entry: undefined }`: the variable was absent. */
@@ -434,18 +514,23 @@ export class ActionStore extends DatabaseStore {
     target: DeploymentTarget,
     envName: string,
   ): Promise<void> {
-    await this.knex('vastai_action_previous')
-      .where({ ...targetColumns(target), env_name: envName })
-      .delete();
+    await retryTransaction(this.knex, trx =>
+      trx('vastai_action_previous')
+        .where({ ...targetColumns(target), env_name: envName })
+        .delete(),
+    );
   }
 
   // ---- the vendor id of the key in each integration's Secret
 
   async recordKeyId(integration: string, keyId: number): Promise<void> {
-    await this.knex('vastai_action_keys')
-      .insert({ integration, key_id: keyId, recorded_at: Date.now() })
-      .onConflict('integration')
-      .merge();
+    const recordedAt = Date.now();
+    await retryTransaction(this.knex, trx =>
+      trx('vastai_action_keys')
+        .insert({ integration, key_id: keyId, recorded_at: recordedAt })
+        .onConflict('integration')
+        .merge(),
+    );
   }
 
   async readKeyId(integration: string): Promise<number | undefined> {

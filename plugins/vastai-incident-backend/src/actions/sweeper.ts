@@ -1,6 +1,6 @@
 import type { AuditorService } from '@backstage/backend-plugin-api';
 import type { ActionContext } from './context';
-import { appendAuditRow, describeSteps } from './runRecord';
+import { actionAuditEvent, appendAuditRow, describeSteps } from './runRecord';
 import type { DeploymentTarget, ExpiredRun } from './store';
 import type { ActionRun } from './types';
 
@@ -74,16 +74,12 @@ export class RunSweeper {
       startedAt: Date.parse(run.startedAt),
       finishedAt: now,
     });
-    const event = await this.auditor.createEvent({
-      eventId: run.actionId,
-      severityLevel: run.actionId === 'rotate-api-key' ? 'high' : 'medium',
-      meta: {
-        entityRef: run.entityRef,
-        actionId: run.actionId,
-        dryRun: false,
-        runId: run.runId,
-        actor: run.actor,
-      },
+    const event = await actionAuditEvent(this.auditor, {
+      actionId: run.actionId,
+      entityRef: run.entityRef,
+      dryRun: false,
+      actor: run.actor,
+      runId: run.runId,
     });
     await event.fail({
       error: new Error(run.reason),
@@ -163,11 +159,19 @@ export class RunSweeper {
     return this.ctx.vendorKeys.idOfKey(value);
   }
 
+  /**
+   * The one rule of approval expiry: a run asked for before this instant that is still awaiting
+   * its second approval has expired (and can no longer be approved).
+   */
+  approvalCutoff(now = Date.now()): number {
+    return now - this.ctx.settings.approvalTimeoutMs;
+  }
+
   private async expireApprovals(now: number): Promise<number> {
-    const { settings, store } = this.ctx;
-    const olderThan = now - settings.approvalTimeoutMs;
     let ended = 0;
-    for (const pending of await store.staleApprovals(olderThan)) {
+    for (const pending of await this.ctx.store.staleApprovals(
+      this.approvalCutoff(now),
+    )) {
       if (await this.expireApproval(pending, now)) ended += 1;
     }
     return ended;
@@ -185,7 +189,7 @@ export class RunSweeper {
       reason: `No second person approved the key rotation within ${minutes} min; nothing was changed. Ask again if it is still needed.`,
       finishedAt: new Date(now).toISOString(),
     };
-    if (!(await store.expireApproval(run, now - settings.approvalTimeoutMs)))
+    if (!(await store.expireApproval(run, this.approvalCutoff(now))))
       return false;
     await appendAuditRow(this.ctx, run, 'rejected', {
       reason: run.reason,

@@ -1,5 +1,9 @@
 import type { Entity } from '@backstage/catalog-model';
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -57,9 +61,36 @@ function directory(
 ) {
   return new CatalogCommanderDirectory({
     catalog,
-    auth: mockServices.auth(),
     logger: mockServices.logger.mock(),
   });
+}
+
+const GRACE = mockCredentials.user('user:default/grace');
+const GUEST = mockCredentials.user('user:default/guest');
+
+/**
+ * The catalog as a permission policy shows it: `ada` is readable by GRACE only (and the plugin's
+ * own service credentials, which must never be the ones used); every read is recorded.
+ */
+function restrictedCatalog() {
+  const reads: Array<{ ref: string; as: string }> = [];
+  const all = catalogServiceMock({ entities: USERS });
+  const catalog = catalogServiceMock.mock({
+    async getEntityByRef(ref: any, options: any) {
+      const principal = options?.credentials?.principal ?? {};
+      const as =
+        principal.userEntityRef ?? `${principal.type}:${principal.subject}`;
+      reads.push({ ref: String(ref), as });
+      if (
+        String(ref) === 'user:default/ada' &&
+        as !== 'user:default/grace' &&
+        principal.type !== 'service'
+      )
+        return undefined;
+      return all.getEntityByRef(ref, options);
+    },
+  });
+  return { catalog, reads };
 }
 
 describe('the commander in Slack', () => {
@@ -106,32 +137,60 @@ describe('the commander in Slack', () => {
     ['user:default/number', 'user:default/number'],
     ['<!channel>', '&lt;!channel&gt;'],
   ])('%s is shown as %s', async (commander, shown) => {
-    expect(await slackCommander(directory(), commander)).toBe(shown);
+    expect(await slackCommander(directory(), commander, GRACE)).toBe(shown);
   });
 
   it('falls back to the name when the catalog fails, and looks each commander up once per TTL', async () => {
     const catalog = catalogServiceMock({ entities: USERS });
     const lookups = jest.spyOn(catalog, 'getEntityByRef');
     const commanders = directory(catalog);
-    await slackCommander(commanders, 'user:default/ada');
-    await slackCommander(commanders, 'user:default/ada');
+    await slackCommander(commanders, 'user:default/ada', GRACE);
+    await slackCommander(commanders, 'user:default/ada', GRACE);
     expect(lookups).toHaveBeenCalledTimes(1);
 
     lookups.mockRejectedValue(new Error('catalog down'));
-    expect(await slackCommander(commanders, 'user:default/grace')).toBe(
+    expect(await slackCommander(commanders, 'user:default/grace', GRACE)).toBe(
       'user:default/grace',
     );
-    expect(await slackCommander(undefined, 'user:default/ada')).toBe(
+    expect(await slackCommander(undefined, 'user:default/ada', GRACE)).toBe(
       'user:default/ada',
     );
+  });
+
+  it("reads the catalog with the caller's credentials: a user the caller may not read is shown as entered, never its name or Slack id", async () => {
+    const { catalog, reads } = restrictedCatalog();
+    const commanders = directory(catalog);
+    expect(await slackCommander(commanders, 'user:default/ada', GUEST)).toBe(
+      'user:default/ada',
+    );
+    // Another caller's answer is not shared through the cache, either way round.
+    expect(await slackCommander(commanders, 'user:default/ada', GRACE)).toBe(
+      '<@U024BE7LH>',
+    );
+    expect(await slackCommander(commanders, 'user:default/ada', GUEST)).toBe(
+      'user:default/ada',
+    );
+    expect(reads).toEqual([
+      { ref: 'user:default/ada', as: 'user:default/guest' },
+      { ref: 'user:default/ada', as: 'user:default/grace' },
+    ]);
+  });
+
+  it('reads nothing from the catalog without the caller: the name as entered', async () => {
+    const { catalog, reads } = restrictedCatalog();
+    expect(await slackCommander(directory(catalog), 'user:default/ada')).toBe(
+      'user:default/ada',
+    );
+    expect(reads).toEqual([]);
   });
 });
 
 describe('the Slack preview names the commander from the catalog', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
-  it('mentions a commander with a Slack id, and a renamed commander by display name', async () => {
+  it('mentions a commander with a Slack id, and a renamed commander by display name, as the caller may read them', async () => {
     const knex = await databases.init('SQLITE_3');
+    const { catalog } = restrictedCatalog();
     const store = await IncidentStore.create({
       database: { getClient: async () => knex },
     });
@@ -139,7 +198,7 @@ describe('the Slack preview names the commander from the catalog', () => {
       store,
       logger: mockServices.logger.mock(),
       config: readIncidentsConfig(new ConfigReader({})),
-      commanders: directory(),
+      commanders: directory(catalog),
     });
     const incident = await service.declare(
       {
@@ -151,12 +210,17 @@ describe('the Slack preview names the commander from the catalog', () => {
       },
       'user:default/grace',
     );
-    const preview = await service.preview(incident.id, 'slack');
+    const preview = await service.preview(incident.id, 'slack', GRACE);
     expect(preview.text.split('\n').pop()).toBe(
       '*Incident commander:* <@U024BE7LH>',
     );
     expect((preview.blocks![0] as any).text.text).toBe(
       '🔴 P1 INCIDENT: Vast.ai API returns 503',
+    );
+    // A caller who may not read the commander's User entity sees the ref as entered.
+    const unreadable = await service.preview(incident.id, 'slack', GUEST);
+    expect(unreadable.text.split('\n').pop()).toBe(
+      '*Incident commander:* user:default/ada',
     );
 
     await service.update(
@@ -164,7 +228,7 @@ describe('the Slack preview names the commander from the catalog', () => {
       { commander: 'user:default/mallory' },
       'user:default/grace',
     );
-    const hostile = await service.preview(incident.id, 'slack');
+    const hostile = await service.preview(incident.id, 'slack', GRACE);
     expect(hostile.text).toContain(
       '*Incident commander:* &lt;!channel&gt; Mallory',
     );

@@ -1,4 +1,7 @@
-import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 
@@ -22,9 +25,15 @@ export interface CommanderProfile {
   displayName?: string;
 }
 
-/** Looks commanders up; undefined when the text names no user the catalog has. */
+/**
+ * Looks commanders up as the caller may read the catalog; undefined when the text names no user
+ * the catalog shows them.
+ */
 export interface CommanderDirectory {
-  profile(commander: string): Promise<CommanderProfile | undefined>;
+  profile(
+    commander: string,
+    credentials: BackstageCredentials,
+  ): Promise<CommanderProfile | undefined>;
 }
 
 /**
@@ -77,19 +86,41 @@ export function slackCommanderText(
   return escapeSlackText(name || commander);
 }
 
-/** The commander as Slack shows them; the directory's failures fall back to the name. */
+/**
+ * The commander as Slack shows them to the caller; the directory's failures fall back to the
+ * name. Without the caller's credentials the catalog is not read at all (the name as entered):
+ * a lookup on nobody's behalf would show a user entity to whoever asked.
+ */
 export async function slackCommander(
   directory: CommanderDirectory | undefined,
   commander: string,
+  credentials?: BackstageCredentials,
 ): Promise<string> {
-  const profile = await directory?.profile(commander).catch(() => undefined);
+  const profile =
+    directory && credentials
+      ? await directory.profile(commander, credentials).catch(() => undefined)
+      : undefined;
   return slackCommanderText(commander, profile);
 }
 
+/** Whose view of the catalog a lookup is: one cache entry per caller. */
+function viewerOf(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as {
+    type?: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  return `${principal?.type ?? '?'}:${
+    principal?.userEntityRef ?? principal?.subject ?? '?'
+  }`;
+}
+
 /**
- * Commanders from the catalog, read with the plugin's own credentials (a message names the
- * commander whoever previews it), remembered for `ttlMs` so a previewing page costs one catalog
- * call per commander per TTL. A failed lookup is not remembered.
+ * Commanders from the catalog, read with the caller's own credentials: the display name and
+ * Slack id of a User entity the caller may not read never reach them (the catalog's permission
+ * policy decides, as for any entity the plugin reads). Remembered per (caller, commander) for
+ * `ttlMs`, so a previewing page costs one catalog call per commander per TTL. A failed lookup is
+ * not remembered.
  */
 export class CatalogCommanderDirectory implements CommanderDirectory {
   private readonly entries = new Map<
@@ -100,35 +131,40 @@ export class CatalogCommanderDirectory implements CommanderDirectory {
   constructor(
     private readonly options: {
       catalog: CatalogService;
-      auth: AuthService;
       logger?: LoggerService;
       ttlMs?: number;
       maxEntries?: number;
     },
   ) {}
 
-  profile(commander: string): Promise<CommanderProfile | undefined> {
+  profile(
+    commander: string,
+    credentials: BackstageCredentials,
+  ): Promise<CommanderProfile | undefined> {
     const ref = commanderUserRef(commander);
     if (!ref) return Promise.resolve(undefined);
+    const key = `${viewerOf(credentials)}\u0000${ref}`;
     const now = Date.now();
-    const hit = this.entries.get(ref);
+    const hit = this.entries.get(key);
     if (hit && hit.until > now) return hit.value;
-    const value = this.read(ref);
+    const value = this.read(ref, credentials);
     const ttlMs = this.options.ttlMs ?? 60_000;
     if (ttlMs > 0) {
       if (this.entries.size >= (this.options.maxEntries ?? 1000)) {
         this.entries.clear();
       }
-      this.entries.set(ref, { until: now + ttlMs, value });
-      value.catch(() => this.entries.delete(ref));
+      this.entries.set(key, { until: now + ttlMs, value });
+      value.catch(() => this.entries.delete(key));
     }
     return value;
   }
 
-  private async read(ref: string): Promise<CommanderProfile | undefined> {
-    const { catalog, auth } = this.options;
+  private async read(
+    ref: string,
+    credentials: BackstageCredentials,
+  ): Promise<CommanderProfile | undefined> {
+    const { catalog } = this.options;
     try {
-      const credentials = await auth.getOwnServiceCredentials();
       const entity = await catalog.getEntityByRef(ref, { credentials });
       if (!entity || entity.kind.toLowerCase() !== 'user') return undefined;
       const displayName = (entity.spec as any)?.profile?.displayName;

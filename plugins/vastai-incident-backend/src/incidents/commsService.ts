@@ -1,3 +1,4 @@
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type {
   CommChannel,
@@ -108,9 +109,11 @@ export class CommsService {
     );
   }
 
+  /** `credentials`: the caller's, to look the commander up as they may read the catalog. */
   async preview(
     incident: Incident,
     channel: CommChannel,
+    credentials?: BackstageCredentials,
   ): Promise<CommPreview> {
     const now = new Date();
     const unavailableReason = this.unavailable(incident, channel);
@@ -119,6 +122,7 @@ export class CommsService {
       const commander = await slackCommander(
         this.ctx.commanders,
         incident.commander,
+        credentials,
       );
       const text = slackTemplate(incident, timeline, now, commander);
       return {

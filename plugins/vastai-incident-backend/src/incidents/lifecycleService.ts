@@ -161,12 +161,11 @@ export class LifecycleService {
     text: string,
     actor: string,
   ): Promise<TimelineEvent[]> {
-    await this.ctx.store.addEvent(incident.id, {
+    return this.ctx.store.appendToTimeline(incident.id, {
       kind: 'note',
       actor,
       summary: this.ctx.redact(text),
     });
-    return this.ctx.store.timeline(incident.id);
   }
 
   timeline(incident: Incident): Promise<TimelineEvent[]> {

@@ -2,8 +2,11 @@ import type {
   CommMessage,
   MessageChannel,
 } from '@vastai-incident/backstage-plugin-common';
+import { randomUUID } from 'node:crypto';
 import { DatabaseStore } from '../database/migrations';
+import { retryTransaction } from '../database/retry';
 import {
+  hasEvent,
   incidentRecordColumns,
   insertEvent,
   insertedOnce,
@@ -54,21 +57,32 @@ function toStored(row: any): StoredMessage {
  * status-page incident. Every text that reaches it was redacted by the service first.
  */
 export class MessageStore extends DatabaseStore {
-  /** Inserts the message, being sent; false when its incident has a message with that key. */
+  /**
+   * Inserts the message, being sent; false when its incident has a message with that key. Tried
+   * again after a lost connection; an attempt that may have been saved is looked for by id.
+   */
   async insert(message: NewMessage): Promise<boolean> {
     return insertedOnce(() =>
-      this.knex('incident_messages').insert({
-        ...incidentRecordColumns(message),
-        channel: message.channel,
-        text: message.text,
-        payload: JSON.stringify(message.payload),
-        status: 'sending',
-        attempts: 0,
-        reason: null,
-        retryable: false,
-        retry_after: null,
-        upstream_status: null,
-        idempotency_key: message.idempotencyKey,
+      retryTransaction(this.knex, async (trx, attempt) => {
+        if (
+          attempt.uncertain &&
+          (await trx('incident_messages').where({ id: message.id }).first('id'))
+        ) {
+          return;
+        }
+        await trx('incident_messages').insert({
+          ...incidentRecordColumns(message),
+          channel: message.channel,
+          text: message.text,
+          payload: JSON.stringify(message.payload),
+          status: 'sending',
+          attempts: 0,
+          reason: null,
+          retryable: false,
+          retry_after: null,
+          upstream_status: null,
+          idempotency_key: message.idempotencyKey,
+        });
       }),
     );
   }
@@ -104,15 +118,21 @@ export class MessageStore extends DatabaseStore {
     id: string,
     retry: { key?: string; actor: string },
   ): Promise<boolean> {
-    const changed = await this.knex('incident_messages')
-      .where({ id, status: 'failed' })
-      .update({
-        status: 'sending',
-        retry_key: retry.key ?? null,
-        retry_by: retry.actor,
-        updated_at: Date.now(),
-      });
-    return changed > 0;
+    // A marker of this claim: an attempt that may have been saved is recognised by it.
+    const claim = { retry_key: retry.key ?? null, retry_by: retry.actor };
+    const at = Date.now();
+    return retryTransaction(this.knex, async (trx, attempt) => {
+      if (attempt.uncertain) {
+        const row = await trx('incident_messages')
+          .where({ id, status: 'sending', ...claim, updated_at: at })
+          .first('id');
+        if (row) return true;
+      }
+      const changed = await trx('incident_messages')
+        .where({ id, status: 'failed' })
+        .update({ status: 'sending', ...claim, updated_at: at });
+      return changed > 0;
+    });
   }
 
   /**
@@ -126,7 +146,12 @@ export class MessageStore extends DatabaseStore {
     event: NewTimelineEvent,
     createdStatuspageId?: string,
   ): Promise<CommMessage> {
-    return this.knex.transaction(async trx => {
+    const key = randomUUID();
+    return retryTransaction(this.knex, async (trx, attempt) => {
+      // Saved by an earlier attempt that lost its connection while committing: not twice.
+      if (attempt.uncertain && (await hasEvent(trx, key))) {
+        return toMessage(await trx('incident_messages').where({ id }).first());
+      }
       const row = await trx('incident_messages').where({ id }).first();
       const now = Date.now();
       await trx('incident_messages')
@@ -155,7 +180,7 @@ export class MessageStore extends DatabaseStore {
       await incident()
         .where({ statuspage_claim: id })
         .update({ statuspage_claim: null, statuspage_claimed_at: null });
-      await insertEvent(trx, row.incident_id, { at: now, ...event });
+      await insertEvent(trx, row.incident_id, { at: now, ...event, key });
       return toMessage(await trx('incident_messages').where({ id }).first());
     });
   }

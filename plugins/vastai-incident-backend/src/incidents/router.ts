@@ -372,7 +372,9 @@ export function createIncidentsRouter(
     incidentRoute({
       checks: [],
       input: req => parseInput(previewQuery, req.query, 'query').channel,
-      handle: ({ incident, input }) => incidents.preview(incident.id, input),
+      // The commander is looked up in the catalog as the caller may read it.
+      handle: ({ incident, input, subject }) =>
+        incidents.preview(incident.id, input, subject.credentials),
     }),
   );
 

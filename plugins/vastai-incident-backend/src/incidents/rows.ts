@@ -135,21 +135,39 @@ export interface NewTimelineEvent {
   detail?: unknown;
   /** epoch ms; default now */
   at?: number;
+  /**
+   * Chosen before the first attempt to write the event: an attempt repeated after a lost
+   * connection writes nothing more when an earlier one was saved (one event per key).
+   */
+  key?: string;
 }
 
+/** Appends the event; one with a key that is on the timeline already is not written again. */
 export async function insertEvent(
   db: Knex | Knex.Transaction,
   incidentId: string,
   event: NewTimelineEvent,
 ) {
-  await db('incident_timeline').insert({
+  const insert = db('incident_timeline').insert({
     incident_id: incidentId,
     at: event.at ?? Date.now(),
     kind: event.kind,
     actor: event.actor ?? null,
     summary: event.summary,
     detail: event.detail === undefined ? null : JSON.stringify(event.detail),
+    event_key: event.key ?? null,
   });
+  await (event.key ? insert.onConflict('event_key').ignore() : insert);
+}
+
+/** Whether the timeline holds the event written with `key`. */
+export async function hasEvent(
+  db: Knex | Knex.Transaction,
+  key: string,
+): Promise<boolean> {
+  return !!(await db('incident_timeline')
+    .where({ event_key: key })
+    .first('id'));
 }
 
 /** The time column that orders each incident table's rows. */

@@ -1,3 +1,4 @@
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type {
   CommChannel,
   CommMessage,
@@ -106,8 +107,12 @@ export class IncidentService {
 
   // ---- communications
 
-  async preview(id: string, channel: CommChannel): Promise<CommPreview> {
-    return this.comms.preview(await this.get(id), channel);
+  async preview(
+    id: string,
+    channel: CommChannel,
+    credentials?: BackstageCredentials,
+  ): Promise<CommPreview> {
+    return this.comms.preview(await this.get(id), channel, credentials);
   }
 
   async listMessages(id: string): Promise<CommMessage[]> {

@@ -1,6 +1,7 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
+import { flakyKnex, TransactionFault } from '../testing/flakyDatabase';
 import {
   INCIDENT_MIGRATIONS_DIR,
   IncidentStore,
@@ -10,6 +11,7 @@ import {
 jest.setTimeout(120_000);
 
 const MIGRATION = '20261128231000_incidents.js';
+const EVENT_KEYS_MIGRATION = '20261215090000_incident_timeline_event_keys.js';
 const KEYS_MIGRATION = '20261202090000_incident_comms_idempotency.js';
 const TABLES = [
   'incident_records',
@@ -95,6 +97,117 @@ describe('IncidentStore', () => {
         name: KEYS_MIGRATION,
       });
       expect((await columns()).messages).toContain('retry_by');
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'migrates the timeline event keys up and down on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await storeOn(knex);
+      const columns = async () =>
+        Object.keys(await knex('incident_timeline').columnInfo());
+      expect(await columns()).toContain('event_key');
+      await knex.migrate.down({
+        directory: INCIDENT_MIGRATIONS_DIR,
+        name: EVENT_KEYS_MIGRATION,
+      });
+      expect(await columns()).not.toContain('event_key');
+      await knex.migrate.up({
+        directory: INCIDENT_MIGRATIONS_DIR,
+        name: EVENT_KEYS_MIGRATION,
+      });
+      expect(await columns()).toContain('event_key');
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'writes each change, note, message attempt and postmortem once when the connection is lost before or after the commit, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await storeOn(knex);
+      const faults: TransactionFault[] = [];
+      const store = new IncidentStore(flakyKnex(knex, faults));
+      const lose = (...next: TransactionFault[]) => faults.push(...next);
+      const ref = `component:default/svc-${randomUUID().slice(0, 8)}`;
+      const incident = newIncident(ref);
+
+      lose('answer-lost');
+      expect(await store.insertIncident(incident, declared)).toBe(true);
+
+      lose('refused', 'answer-lost');
+      const change = await store.changeIncident(incident.id, current => ({
+        changes:
+          current.status === 'investigating' ? { status: 'identified' } : {},
+        events:
+          current.status === 'investigating'
+            ? [{ kind: 'status', summary: 'investigating -> identified' }]
+            : [],
+      }));
+      // The saved attempt's own view, not a second plan on the changed row.
+      expect(change?.before.status).toBe('investigating');
+      expect(change?.after.status).toBe('identified');
+
+      lose('answer-lost', 'answer-lost');
+      const timeline = await store.appendToTimeline(incident.id, {
+        kind: 'note',
+        summary: 'one note',
+      });
+      expect(timeline.filter(e => e.summary === 'one note')).toHaveLength(1);
+
+      const messageId = randomUUID();
+      lose('answer-lost');
+      expect(
+        await store.messages.insert({
+          id: messageId,
+          incidentId: incident.id,
+          channel: 'slack',
+          text: 'hello',
+          payload: {},
+          createdBy: 'user:default/alice',
+          at: Date.now(),
+          idempotencyKey: 'send-1',
+        }),
+      ).toBe(true);
+      lose('answer-lost');
+      const failed = await store.messages.finishAttempt(
+        messageId,
+        { status: 'failed', retryable: true },
+        { kind: 'message', summary: 'attempt failed' },
+      );
+      expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+      lose('answer-lost');
+      expect(
+        await store.messages.claimRetry(messageId, {
+          key: 'retry-1',
+          actor: 'user:default/bob',
+        }),
+      ).toBe(true);
+
+      lose('answer-lost');
+      await store.savePostmortem(incident.id, '# once', 'user:default/alice', {
+        kind: 'postmortem',
+        summary: 'saved',
+      });
+      lose('answer-lost');
+      await store.addEvent(incident.id, { kind: 'note', summary: 'two' });
+
+      expect(faults).toEqual([]);
+      const rows = await knex('incident_timeline')
+        .where({ incident_id: incident.id })
+        .orderBy('id')
+        .select('kind', 'summary');
+      expect(rows).toEqual([
+        { kind: 'declared', summary: 'declared' },
+        { kind: 'status', summary: 'investigating -> identified' },
+        { kind: 'note', summary: 'one note' },
+        { kind: 'message', summary: 'attempt failed' },
+        { kind: 'postmortem', summary: 'saved' },
+        { kind: 'note', summary: 'two' },
+      ]);
+      expect(
+        await knex('incident_records').where({ id: incident.id }).first(),
+      ).toMatchObject({ status: 'identified' });
     },
   );
 

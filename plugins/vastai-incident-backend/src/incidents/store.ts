@@ -8,9 +8,12 @@ import {
   TimelineEvent,
 } from '@vastai-incident/backstage-plugin-common';
 import type { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
 import { DatabaseStore, MIGRATIONS_DIR } from '../database/migrations';
+import { retryRead, retryTransaction } from '../database/retry';
 import { MessageStore } from './messageStore';
 import {
+  hasEvent,
   incidentRecord,
   incidentRecordColumns,
   insertEvent,
@@ -111,13 +114,23 @@ export class IncidentStore extends DatabaseStore {
 
   // ---- incidents
 
-  /** Inserts the incident and its "declared" event; false when the entity has an open one. */
+  /**
+   * Inserts the incident and its "declared" event; false when the entity has an open one.
+   * Tried again after a lost connection; an attempt that may have been saved is looked for by
+   * the incident's id first.
+   */
   async insertIncident(
     incident: NewIncident,
     declaredEvent: NewTimelineEvent,
   ): Promise<boolean> {
     return insertedOnce(() =>
-      this.knex.transaction(async trx => {
+      retryTransaction(this.knex, async (trx, attempt) => {
+        if (
+          attempt.uncertain &&
+          (await trx('incident_records').where({ id: incident.id }).first('id'))
+        ) {
+          return;
+        }
         await trx('incident_records').insert({
           id: incident.id,
           entity_ref: incident.entityRef,
@@ -145,14 +158,18 @@ export class IncidentStore extends DatabaseStore {
   }
 
   async getIncident(id: string): Promise<Incident | undefined> {
-    const row = await this.knex('incident_records').where({ id }).first();
+    const row = await retryRead(() =>
+      this.knex('incident_records').where({ id }).first(),
+    );
     return row ? toIncident(row, this.businessHours) : undefined;
   }
 
   async openIncidentOf(entityRef: string): Promise<Incident | undefined> {
-    const row = await this.knex('incident_records')
-      .where({ open_entity_ref: entityRef })
-      .first();
+    const row = await retryRead(() =>
+      this.knex('incident_records')
+        .where({ open_entity_ref: entityRef })
+        .first(),
+    );
     return row ? toIncident(row, this.businessHours) : undefined;
   }
 
@@ -173,14 +190,29 @@ export class IncidentStore extends DatabaseStore {
    * the incident as it is now (and refuses by throwing, e.g. when it is resolved), and the new
    * values and their timeline events are written together. So a concurrent change is never
    * planned on a stale read: a resolved incident is never reopened. Undefined when it does not
-   * exist.
+   * exist. Tried again after a lost connection, planned anew each time; the change's events are
+   * keyed, so an attempt that may have been saved is found (and not made twice).
    */
   async changeIncident(
     id: string,
     plan: (current: Incident) => IncidentUpdate,
     at = Date.now(),
   ): Promise<{ before: Incident; after: Incident } | undefined> {
-    return this.knex.transaction(async trx => {
+    const key = randomUUID();
+    // The incident as the last attempt that reached its commit planned on it.
+    let committing: Incident | undefined;
+    return retryTransaction(this.knex, async (trx, attempt) => {
+      if (
+        attempt.uncertain &&
+        committing &&
+        (await hasEvent(trx, `${key}:0`))
+      ) {
+        const saved = await trx('incident_records').where({ id }).first();
+        return {
+          before: committing,
+          after: toIncident(saved, this.businessHours),
+        };
+      }
       const row = await trx('incident_records')
         .where({ id })
         .forUpdate()
@@ -204,11 +236,14 @@ export class IncidentStore extends DatabaseStore {
       if (changes.commander) update.commander = changes.commander;
       if (changes.impact !== undefined) update.impact = changes.impact;
       await trx('incident_records').where({ id }).update(update);
-      for (const event of events) await insertEvent(trx, id, { at, ...event });
+      for (const [i, event] of events.entries()) {
+        await insertEvent(trx, id, { at, ...event, key: `${key}:${i}` });
+      }
       const after = toIncident(
         await trx('incident_records').where({ id }).first(),
         this.businessHours,
       );
+      committing = before;
       return { before, after };
     });
   }
@@ -248,24 +283,54 @@ export class IncidentStore extends DatabaseStore {
 
   // ---- timeline
 
+  /** Appends the event, once, however often a lost connection makes it try again. */
   async addEvent(incidentId: string, event: NewTimelineEvent): Promise<void> {
-    await insertEvent(this.knex, incidentId, event);
+    const keyed = { ...event, key: event.key ?? randomUUID() };
+    await retryTransaction(this.knex, trx =>
+      insertEvent(trx, incidentId, keyed),
+    );
+  }
+
+  /**
+   * Appends the event and reads the timeline with it, in one transaction: the caller is told
+   * the event was saved only with the timeline that holds it. Once, like `addEvent`.
+   */
+  async appendToTimeline(
+    incidentId: string,
+    event: NewTimelineEvent,
+  ): Promise<TimelineEvent[]> {
+    const keyed = { ...event, key: event.key ?? randomUUID() };
+    return retryTransaction(this.knex, async trx => {
+      await insertEvent(trx, incidentId, keyed);
+      return oldestFirst(trx, 'incident_timeline', incidentId, toEvent);
+    });
   }
 
   timeline(incidentId: string): Promise<TimelineEvent[]> {
-    return oldestFirst(this.knex, 'incident_timeline', incidentId, toEvent);
+    return retryRead(() =>
+      oldestFirst(this.knex, 'incident_timeline', incidentId, toEvent),
+    );
   }
 
   // ---- evidence
 
   async insertBundle(bundle: NewIncidentRecord): Promise<void> {
-    await this.knex('incident_evidence').insert({
-      ...incidentRecordColumns(bundle),
-      status: 'building',
-      progress: 0,
-      size_bytes: null,
-      content: null,
-      reason: null,
+    await retryTransaction(this.knex, async (trx, attempt) => {
+      // An earlier attempt that lost its connection while committing may have saved it.
+      if (
+        attempt.uncertain &&
+        (await trx('incident_evidence').where({ id: bundle.id }).first('id'))
+      ) {
+        return;
+      }
+      await trx('incident_evidence').insert({
+        ...incidentRecordColumns(bundle),
+        status: 'building',
+        progress: 0,
+        size_bytes: null,
+        content: null,
+        reason: null,
+      });
     });
   }
 
@@ -290,7 +355,9 @@ export class IncidentStore extends DatabaseStore {
       update.size_bytes = changes.content.length;
     }
     if (changes.reason !== undefined) update.reason = changes.reason;
-    await this.knex('incident_evidence').where({ id }).update(update);
+    await retryTransaction(this.knex, trx =>
+      trx('incident_evidence').where({ id }).update(update),
+    );
   }
 
   async getBundle(id: string): Promise<EvidenceBundle | undefined> {
@@ -342,7 +409,8 @@ export class IncidentStore extends DatabaseStore {
     event: NewTimelineEvent,
   ): Promise<Postmortem> {
     const at = Date.now();
-    await this.knex.transaction(async trx => {
+    const key = randomUUID();
+    await retryTransaction(this.knex, async trx => {
       await trx('incident_postmortems')
         .insert({
           incident_id: incidentId,
@@ -352,7 +420,7 @@ export class IncidentStore extends DatabaseStore {
         })
         .onConflict('incident_id')
         .merge(['markdown', 'updated_by', 'updated_at']);
-      await insertEvent(trx, incidentId, { at, ...event });
+      await insertEvent(trx, incidentId, { at, ...event, key });
     });
     return {
       incidentId,
