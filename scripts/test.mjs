@@ -8,7 +8,8 @@
  * Fails when PostgreSQL was not really used by the database tests, or when the two-replica
  * tests (named with REDIS) did not pass on Redis.
  * Extra arguments go to phase 1's Jest (e.g. `npm test -- plugins/vastai-incident-backend`);
- * `--skip-e2e` skips phase 2, `--skip-static` the type check and lint.
+ * `--skip-e2e` skips phase 2, `--skip-static` the type check and lint, `--server-side` runs
+ * phase 1 on the server-side workspaces only (the Node 24 leg).
  * Every step runs on the Node that runs this script (`/path/to/node scripts/test.mjs` tests
  * on that Node: scripts/test-node24.sh does so) and prints how long it took.
  */
@@ -23,7 +24,20 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const skipE2e = args.includes('--skip-e2e');
 const skipStatic = args.includes('--skip-static');
-const jestArgs = args.filter(a => a !== '--skip-e2e' && a !== '--skip-static');
+const serverSide = args.includes('--server-side');
+const jestArgs = args.filter(
+  a => a !== '--skip-e2e' && a !== '--skip-static' && a !== '--server-side',
+);
+// `--server-side`: only the workspaces that run on the portal's Node (the backend, its plugin,
+// the common package, the sandbox). The frontend's code runs in browsers and its Jest tests in
+// jsdom, so a second Node version adds nothing there. It still counts as a whole run: the
+// PostgreSQL check applies.
+const SERVER_SIDE_WORKSPACES = [
+  'packages/backend/',
+  'packages/sandbox/',
+  'plugins/vastai-incident-backend/',
+  'plugins/vastai-incident-common/',
+];
 
 /** PATH with this script's Node first: npx, backstage-cli and Jest find `node` on PATH. */
 function pathWithThisNode() {
@@ -124,7 +138,14 @@ if (jestArgs.length === 0 && !skipStatic) {
     }
   }
 }
-phases.push(runJest('packages', root, ['repo', 'test', ...jestArgs]));
+phases.push(
+  runJest('packages', root, [
+    'repo',
+    'test',
+    ...jestArgs,
+    ...(serverSide && jestArgs.length === 0 ? SERVER_SIDE_WORKSPACES : []),
+  ]),
+);
 
 const e2eDir = path.join(root, 'test');
 if (!skipE2e && jestArgs.length === 0) {

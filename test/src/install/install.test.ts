@@ -31,10 +31,10 @@ import {
   FixtureBackend,
   fixtureEnv,
   fixtureGuestToken,
-  freePort,
   npmInstall,
   startFixtureBackend,
 } from '../testing/installFixture';
+import { freePort } from '../testing/ports';
 
 const BACKEND = '@vastai-incident/backstage-plugin-backend';
 const FRONTEND = '@vastai-incident/backstage-plugin';

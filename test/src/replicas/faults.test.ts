@@ -7,6 +7,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { eventually } from '@internal/vastai-sandbox/testing';
+import { freePort } from '../testing/ports';
 import { Replicas, startReplicas } from '../testing/replicas';
 
 jest.setTimeout(600_000);
@@ -19,17 +20,6 @@ let replicas: Replicas;
 let redis: ChildProcess | undefined;
 let redisPort = 0;
 const output = ['', ''];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Whether a Redis server answers PING on `port`. */
 function redisPing(port: number): Promise<boolean> {

@@ -5,7 +5,6 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { eventually } from '@internal/vastai-sandbox/testing';
 import { REPO_ROOT, run } from './packaging';
@@ -54,18 +53,6 @@ export function npmInstall(
     cwd: dir,
     env,
     timeoutMs: 480_000,
-  });
-}
-
-/** A TCP port that is free right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 
